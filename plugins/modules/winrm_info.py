@@ -1,0 +1,145 @@
+#!/usr/bin/python
+# Copyright: (c) 2026, winauth.winrm contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+module: winrm_info
+short_description: Audit the WinRM authentication posture of a Windows host
+version_added: 0.1.0
+description:
+  - Reads every WinRM authentication setting of the host over WS-Management (service and client
+    auth schemes, AllowUnencrypted, CbtHardeningLevel, TrustedHosts, listeners, the CredSSP
+    delegation policy, domain membership) and which of them Group Policy controls.
+  - Judges them with the collection's rules and returns a list of findings, each with the reason and
+    the fix, plus the posture as the C(winauth_winrm) fact so the AWX/Tower fact cache keeps it.
+  - With O(fail_on) it doubles as an ad-hoc compliance check that fails exactly the hosts with a
+    finding at or above that severity.
+  - Typically four WS-Management round trips per host; a CredSSP delegation policy adds one per
+    policy value.
+options:
+  fail_on:
+    description:
+      - Fail the task when a finding has this severity or a higher one.
+      - C(none) never fails on findings; C(info) findings (values set by Group Policy) never fail.
+    type: str
+    choices: [none, low, medium, high]
+    default: none
+extends_documentation_fragment:
+  - winauth.winrm.wsman
+attributes:
+  check_mode:
+    support: full
+    description: Only reads; behaves the same in check mode.
+  diff_mode:
+    support: none
+    description: Nothing changes, so there is nothing to diff.
+  platform:
+    platforms: windows
+    description: Targets Windows hosts through their WinRM service.
+author:
+  - winauth.winrm contributors
+"""
+
+EXAMPLES = r"""
+- name: Audit WinRM authentication on every Windows host
+  winauth.winrm.winrm_info:
+  register: winrm_audit
+
+- name: Show the high-severity findings
+  ansible.builtin.debug:
+    msg: "{{ winrm_audit.findings | selectattr('severity', 'equalto', 'high') | list }}"
+
+- name: Compliance gate in a pipeline - fail hosts with a high finding
+  winauth.winrm.winrm_info:
+    fail_on: high
+
+# Ad hoc:  ansible windows -m winauth.winrm.winrm_info -a fail_on=high
+"""
+
+RETURN = r"""
+ansible_facts:
+  description: Facts set on the host.
+  returned: success
+  type: dict
+  contains:
+    winauth_winrm:
+      description: The WinRM authentication posture.
+      type: dict
+      sample:
+        service:
+          allow_unencrypted: false
+          auth: {basic: false, kerberos: true, negotiate: true, certificate: false, credssp: false,
+                 cbt_hardening_level: Relaxed}
+          root_sddl: "O:NSG:BAD:P(A;;GA;;;BA)(A;;GR;;;IU)S:P(AU;FA;GA;;;WD)(AU;SA;GXGW;;;WD)"
+        client:
+          allow_unencrypted: false
+          trusted_hosts: ""
+          trusted_hosts_list: []
+          auth: {basic: true, digest: true, kerberos: true, negotiate: true, certificate: true, credssp: false}
+        winrs: {allow_remote_shell_access: true}
+        listeners:
+          - {address: "*", transport: HTTP, port: 5985, hostname: "", enabled: true, url_prefix: wsman,
+             certificate_thumbprint: "", listening_on: ["10.0.0.5"], source: local}
+        credential_delegation: {configured: false, lists: {}, flags: {}}
+        computer: {name: WIN01, dns_host_name: win01, domain: lab.test, part_of_domain: true, workgroup: ""}
+        gpo_controlled:
+          service.auth.basic: HKLM\SOFTWARE\Policies\Microsoft\Windows\WinRM\Service\AllowBasic
+findings:
+  description: What is wrong or notable, highest severity first.
+  returned: success
+  type: list
+  elements: dict
+  contains:
+    id: {description: Stable rule id, e.g. C(WINRM-SVC-BASIC)., type: str}
+    severity: {description: "C(info), C(low), C(medium) or C(high).", type: str}
+    host: {description: Inventory host name., type: str}
+    setting: {description: The setting judged, e.g. C(service.auth.basic)., type: str}
+    value: {description: Its current value., type: raw}
+    why: {description: Why it matters., type: str}
+    fix: {description: What to run or change., type: str}
+    refs: {description: Baseline references (CIS, STIG)., type: list, elements: str}
+    source: {description: "C(gpo) when Group Policy sets the value, else C(local).", type: str}
+  sample:
+    - id: WINRM-SVC-BASIC
+      severity: high
+      host: win01
+      setting: service.auth.basic
+      value: true
+      why: Basic sends the account password with every request...
+      fix: "winauth.winrm.winrm_auth: {service: {basic: false}}"
+      refs: [CIS 18.10.89.2.1, STIG WN22-CC-000500]
+      source: local
+summary:
+  description: Number of findings per severity.
+  returned: success
+  type: dict
+  sample: {high: 1, medium: 2, low: 0, info: 1}
+connection:
+  description: How this run reached the host - the authentication that really succeeded.
+  returned: success
+  type: dict
+  sample: {endpoint: "http://win01.lab.test:5985/wsman", auth: ntlm, message_encryption: true}
+wsman_round_trips:
+  description: WS-Management requests sent.
+  returned: always
+  type: int
+  sample: 4
+"""
+
+from ansible.module_utils.basic import AnsibleModule
+
+ARGUMENT_SPEC = dict(
+    fail_on=dict(type="str", choices=["none", "low", "medium", "high"], default="none"),
+)
+
+
+def main() -> None:
+    module = AnsibleModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True)
+    module.fail_json(msg="winauth.winrm.winrm_info runs on the controller as an action plugin; "
+                         "it cannot run as a module on the host")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,98 @@
+# Copyright: (c) 2026, winauth.winrm contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Base class of the collection's WS-Man action plugins.
+
+For internal collection use only; this is not a public API.
+
+It validates arguments, builds the WS-Man client from the task's own connection
+settings (without opening the connection plugin's shell), and turns every
+:class:`WSManError` into one clear result: ``unreachable`` for the problems Ansible's
+winrm connection would report as unreachable, ``failed`` for everything else.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ansible.errors import AnsibleActionFail
+from ansible.plugins.action import ActionBase
+from ansible.utils.display import Display
+
+from ansible_collections.winauth.winrm.plugins.plugin_utils._errors import (
+    AuthenticationError,
+    MissingLibraryError,
+    TLSError,
+    UnreachableError,
+    WSManError,
+    WSManTimeoutError,
+)
+from ansible_collections.winauth.winrm.plugins.plugin_utils._settings import WSManSettings, settings_from_connection
+from ansible_collections.winauth.winrm.plugins.plugin_utils._transport import WSManTransport
+from ansible_collections.winauth.winrm.plugins.plugin_utils._wsman import WSManClient
+
+display = Display()
+
+# Errors the winrm connection plugin itself reports as UNREACHABLE.
+_UNREACHABLE = (UnreachableError, WSManTimeoutError, TLSError, AuthenticationError)
+
+
+class WSManAction(ActionBase):
+    """Subclasses set ``ARGUMENT_SPEC`` and implement :meth:`execute`."""
+
+    TRANSFERS_FILES = False
+    _supports_check_mode = True
+    _supports_async = False
+    ARGUMENT_SPEC: dict[str, Any] = {}
+    REQUIRED_ONE_OF: list[Any] = []
+
+    def execute(self, client: WSManClient, settings: WSManSettings, transport: WSManTransport,
+                args: dict[str, Any], host: str) -> dict[str, Any]:
+        """Do the module's work; return result keys. Raise WSManError on failure."""
+        raise NotImplementedError
+
+    def _kinit(self, settings: WSManSettings) -> None:
+        """Reuse the winrm connection plugin's kinit when it manages the ticket."""
+        if settings.kerberos_managed and "kerberos" in settings.transports and settings.username:
+            kerb_auth = getattr(self._connection, "_kerb_auth", None)
+            if kerb_auth is not None:
+                if not getattr(self._connection, "_winrm_kwargs", None):
+                    self._connection._build_winrm_kwargs()
+                kerb_auth(settings.username, settings.password)
+
+    def run(self, tmp: Any = None, task_vars: dict[str, Any] | None = None) -> dict[str, Any]:
+        result = super().run(tmp, task_vars)
+        del tmp
+        host = (task_vars or {}).get("inventory_hostname", "") or self._task.get_name()
+        try:
+            _validation, args = self.validate_argument_spec(
+                argument_spec=self.ARGUMENT_SPEC, required_one_of=self.REQUIRED_ONE_OF
+            )
+        except AnsibleActionFail as e:
+            result.update(e.result)
+            result.setdefault("failed", True)
+            return result
+        try:
+            settings = settings_from_connection(self._connection)
+            self._kinit(settings)
+            transport = WSManTransport(settings)
+        except MissingLibraryError as e:
+            return {**result, "failed": True, "msg": str(e)}
+        except WSManError as e:
+            return {**result, "failed": True, "msg": "connection settings: %s" % e}
+        except Exception as e:  # kinit raises AnsibleConnectionFailure
+            return {**result, "unreachable": True, "msg": str(e)}
+
+        client = WSManClient(transport, settings.endpoint, settings.operation_timeout)
+        display.vvv("WS-Man %s as %r via %s" % (settings.endpoint, settings.username, ",".join(settings.transports)),
+                    host=host)
+        try:
+            result.update(self.execute(client, settings, transport, args, host))
+        except _UNREACHABLE as e:
+            result.update(unreachable=True, msg=str(e))
+        except WSManError as e:
+            result.update(failed=True, msg=str(e))
+        finally:
+            display.vvv("WS-Man round trips: %d (auth %s)" % (transport.round_trips, transport.auth_used), host=host)
+            transport.close()
+        result["wsman_round_trips"] = transport.round_trips
+        return result
