@@ -16,13 +16,13 @@ notes:
   - This module runs on the controller as an action plugin and talks WS-Management to the host's
     WinRM service directly; no PowerShell runs on the host and nothing is copied to it.
   - It reuses the host's connection settings, so credentials are never given twice. With
-    O(ansible_connection=winrm) it reads C(ansible_host), C(ansible_port), C(ansible_user),
+    C(ansible_connection=winrm) it reads C(ansible_host), C(ansible_port), C(ansible_user),
     C(ansible_password), C(ansible_winrm_transport), C(ansible_winrm_scheme), C(ansible_winrm_path),
     C(ansible_winrm_server_cert_validation), C(ansible_winrm_ca_trust_path),
     C(ansible_winrm_message_encryption), C(ansible_winrm_kerberos_delegation),
     C(ansible_winrm_kerberos_hostname_override), C(ansible_winrm_service),
     C(ansible_winrm_operation_timeout_sec), C(ansible_winrm_read_timeout_sec) and
-    C(ansible_winrm_connection_timeout); with O(ansible_connection=psrp) the matching
+    C(ansible_winrm_connection_timeout); with C(ansible_connection=psrp) the matching
     C(ansible_psrp_*) variables.
   - A connection failure (host unreachable, TLS not trusted, credentials rejected) marks the host
     UNREACHABLE, exactly as the winrm connection plugin would.

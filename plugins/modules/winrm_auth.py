@@ -88,10 +88,11 @@ attributes:
     support: full
     description: Shows before and after of each value that changes.
   platform:
+    support: full
     platforms: windows
     description: Targets Windows hosts through their WinRM service.
 author:
-  - winauth.winrm contributors
+  - winauth.winrm contributors (@winauth)
 """
 
 EXAMPLES = r"""

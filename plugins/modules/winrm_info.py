@@ -36,10 +36,11 @@ attributes:
     support: none
     description: Nothing changes, so there is nothing to diff.
   platform:
+    support: full
     platforms: windows
     description: Targets Windows hosts through their WinRM service.
 author:
-  - winauth.winrm contributors
+  - winauth.winrm contributors (@winauth)
 """
 
 EXAMPLES = r"""
@@ -92,15 +93,34 @@ findings:
   type: list
   elements: dict
   contains:
-    id: {description: Stable rule id, e.g. C(WINRM-SVC-BASIC)., type: str}
-    severity: {description: "C(info), C(low), C(medium) or C(high).", type: str}
-    host: {description: Inventory host name., type: str}
-    setting: {description: The setting judged, e.g. C(service.auth.basic)., type: str}
-    value: {description: Its current value., type: raw}
-    why: {description: Why it matters., type: str}
-    fix: {description: What to run or change., type: str}
-    refs: {description: Baseline references (CIS, STIG)., type: list, elements: str}
-    source: {description: "C(gpo) when Group Policy sets the value, else C(local).", type: str}
+    id:
+      description: Stable rule id, for example C(WINRM-SVC-BASIC).
+      type: str
+    severity:
+      description: One of C(info), C(low), C(medium) or C(high).
+      type: str
+    host:
+      description: Inventory host name.
+      type: str
+    setting:
+      description: The setting judged, for example C(service.auth.basic).
+      type: str
+    value:
+      description: Its current value.
+      type: raw
+    why:
+      description: Why it matters.
+      type: str
+    fix:
+      description: What to run or change.
+      type: str
+    refs:
+      description: Baseline references (CIS and STIG ids).
+      type: list
+      elements: str
+    source:
+      description: C(gpo) when Group Policy sets the value, else C(local).
+      type: str
   sample:
     - id: WINRM-SVC-BASIC
       severity: high

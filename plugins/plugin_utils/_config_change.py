@@ -49,7 +49,7 @@ def plan(config: WinRMConfig, desired: Mapping[str, Value]) -> list[Change]:
     for key, wanted in desired.items():
         if wanted is None:
             continue
-        LEAVES[key]  # noqa: B018 - fail loudly on an unknown key
+        LEAVES[key]
         current = config.value(key)
         if not _equal(current, wanted):
             changes.append(Change(key, current, wanted, config.is_gpo(key)))

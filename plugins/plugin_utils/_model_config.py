@@ -15,11 +15,10 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Union
 
 from ansible_collections.winauth.winrm.plugins.plugin_utils._xml import WSMAN_BASE, local_name, namespace_of
 
-Value = Union[bool, int, str, None]
+Value = bool | int | str | None
 
 CONFIG_URI = WSMAN_BASE + "config"
 POLICY_ROOT = "SOFTWARE\\Policies\\Microsoft\\Windows\\WinRM"

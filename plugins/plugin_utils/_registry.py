@@ -67,7 +67,7 @@ class Registry:
         if out is None:
             return None
         names, types = out.get("sNames", []), out.get("Types", [])
-        return {name: int(kind) if kind.isdigit() else 0 for name, kind in zip(names, types)}
+        return {name: int(kind) if kind.isdigit() else 0 for name, kind in zip(names, types, strict=False)}
 
     def enum_keys(self, key: str) -> list[str] | None:
         """Subkey names, or None when the key does not exist."""

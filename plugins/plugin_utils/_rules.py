@@ -214,8 +214,9 @@ def https_listener(p: Posture) -> Iterator[Finding]:
             "WINRM-LISTENER-NO-HTTPS", "medium", "listeners", transports,
             "Without an HTTPS listener the server is not authenticated by a certificate; NTLM clients cannot "
             "tell a rogue server from the real one, and Basic or CredSSP-over-HTTP have no transport protection.",
-            "create an HTTPS listener with a CA-issued certificate whose CN is the host's FQDN: winrm create "
-            "winrm/config/Listener?Address=*+Transport=HTTPS @{Hostname=\"<fqdn>\";CertificateThumbprint=\"<thumbprint>\"}",
+            "create an HTTPS listener with a CA-issued certificate whose CN is the host's FQDN: "
+            "winrm create winrm/config/Listener?Address=*+Transport=HTTPS "
+            "@{Hostname=\"<fqdn>\";CertificateThumbprint=\"<thumbprint>\"}",
         )
 
 

@@ -149,7 +149,9 @@ def build_settings(
     if scheme is not None:
         scheme = str(scheme).lower()
         if scheme not in ("http", "https"):
-            raise SettingsError("scheme must be http or https, got %r (ansible_winrm_scheme / ansible_psrp_protocol)" % scheme)
+            raise SettingsError(
+                "scheme must be http or https, got %r (ansible_winrm_scheme / ansible_psrp_protocol)" % scheme
+            )
     if port is None:
         port = 5986 if scheme == "https" else 5985
     port = _as_int(port, "port (ansible_port)")

@@ -20,7 +20,6 @@ from ansible_collections.winauth.winrm.plugins.plugin_utils._errors import (
     MissingLibraryError,
     ProtocolError,
     TLSError,
-    TransportError,
     UnreachableError,
     WSManError,
     WSManTimeoutError,
@@ -134,10 +133,10 @@ class WSManTransport:
                 continue
             self._session, self.auth_used = session, auth
             return result
-        if len(failures) > 1 and last is not None:
-            raise AuthenticationError("; ".join(failures), target=self.settings.endpoint, operation=operation)
-        assert last is not None
-        raise last
+        if len(failures) == 1 and last is not None:
+            raise last
+        raise AuthenticationError("; ".join(failures) or "no transport configured",
+                                  target=self.settings.endpoint, operation=operation)
 
     def _send_once(self, session: Any, auth: str, payload: bytes, operation: str) -> tuple[int, bytes]:
         s = self.settings

@@ -89,7 +89,9 @@ class WSManClient:
         """WS-Transfer Put; returns the updated representation when the host sends one."""
         return self._call(env.Request(env.ACTION_PUT, resource_uri, selectors=selectors, body=body))
 
-    def create(self, resource_uri: str, body: ET.Element, selectors: Mapping[str, str] | None = None) -> ET.Element | None:
+    def create(
+        self, resource_uri: str, body: ET.Element, selectors: Mapping[str, str] | None = None
+    ) -> ET.Element | None:
         """WS-Transfer Create; returns ``x:ResourceCreated`` when sent."""
         return self._call(env.Request(env.ACTION_CREATE, resource_uri, selectors=selectors, body=body))
 
@@ -97,7 +99,9 @@ class WSManClient:
         """WS-Transfer Delete."""
         self._call(env.Request(env.ACTION_DELETE, resource_uri, selectors=selectors))
 
-    def invoke(self, resource_uri: str, method: str, params: Mapping[str, str | int | list[str]] | None = None) -> ET.Element:
+    def invoke(
+        self, resource_uri: str, method: str, params: Mapping[str, str | int | list[str]] | None = None
+    ) -> ET.Element:
         """Invoke a WMI method; returns the ``<Method>_OUTPUT`` element.
 
         Args:

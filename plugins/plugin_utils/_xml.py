@@ -63,7 +63,8 @@ def parse(data: bytes | str) -> ET.Element:
     if not HAS_DEFUSEDXML:  # pragma: no cover
         raise UnsafeXMLError("defusedxml is required to parse replies safely")
     try:
-        return _SafeET.fromstring(data, forbid_dtd=True, forbid_entities=True, forbid_external=True)
+        root: ET.Element = _SafeET.fromstring(data, forbid_dtd=True, forbid_entities=True, forbid_external=True)
+        return root
     except DefusedXmlException as e:
         raise UnsafeXMLError("reply refused: it contains a DTD or entity declaration (%s)" % type(e).__name__) from e
     except ET.ParseError as e:
@@ -89,4 +90,5 @@ def text_of(elem: ET.Element | None) -> str | None:
 
 def to_bytes(elem: ET.Element) -> bytes:
     """Serialise an element as UTF-8 without an XML declaration."""
-    return ET.tostring(elem, encoding="utf-8", xml_declaration=False)
+    data: bytes = ET.tostring(elem, encoding="utf-8", xml_declaration=False)
+    return data
