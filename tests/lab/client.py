@@ -1,0 +1,94 @@
+"""Helper for tests: read and steer a running lab (stdlib only).
+
+    from client import Lab          # with tests/lab on sys.path
+    lab = Lab(".lab")
+    lab.hosts["win01"]["address"]   # hosts.json entry
+    lab.state("win01")              # parsed state/win01.json (what the host is configured as)
+    lab.state_bytes("win01")        # raw bytes, to prove check mode wrote nothing
+    lab.requests("win01")           # WS-Man requests received since the last reset
+    lab.reset_counters()            # all hosts (or one: reset_counters("win01"))
+    lab.set_state("win01", state)   # replace a host's state live (e.g. plant a GPO value)
+    lab.restore("win01")            # back to the scenario state (no argument: every host)
+
+State changes go through the server's loopback control API, so the running
+server applies them at once (listeners are re-bound, policies re-read).
+"""
+
+from __future__ import annotations
+
+import json
+import urllib.request
+from pathlib import Path
+from typing import Any
+
+
+class LabError(RuntimeError):
+    """The lab is not running or refused a control request."""
+
+
+class Lab:
+    def __init__(self, run_dir: str | Path = ".lab") -> None:
+        self.dir = Path(run_dir).resolve()
+        doc = json.loads((self.dir / "hosts.json").read_text(encoding="utf-8"))
+        self.hosts: dict[str, dict[str, Any]] = doc["hosts"]
+        self.ca: str = doc["ca"]
+        self.inventory = self.dir / "inventory.yml"
+
+    # -- control API -----------------------------------------------------------
+    def _control(self, method: str, path: str, payload: Any = None) -> Any:
+        try:
+            server = json.loads((self.dir / "server.json").read_text(encoding="utf-8"))
+        except OSError as e:
+            raise LabError(f"lab in {self.dir} is not running") from e
+        url = f"http://{server['control']['address']}:{server['control']['port']}{path}"
+        data = None if payload is None else json.dumps(payload).encode()
+        request = urllib.request.Request(url, data=data, method=method)
+        try:
+            with urllib.request.urlopen(request, timeout=30) as response:
+                return json.load(response)
+        except urllib.error.HTTPError as e:
+            raise LabError(f"{method} {path}: {e.code} {e.read().decode(errors='replace')}") from e
+
+    def _check(self, host: str) -> str:
+        if host not in self.hosts:
+            raise LabError(f"unknown lab host {host!r}")
+        return host
+
+    # -- reading -----------------------------------------------------------------
+    def state_bytes(self, host: str) -> bytes:
+        return Path(self.hosts[self._check(host)]["state_file"]).read_bytes()
+
+    def state(self, host: str) -> dict[str, Any]:
+        return json.loads(self.state_bytes(host))
+
+    def stats(self, host: str) -> dict[str, Any]:
+        """{'requests': N, 'by_action': {...}, 'http_requests': N, 'auth_failures': N}."""
+        try:
+            return self._control("GET", f"/stats?host={self._check(host)}")[host]
+        except LabError:
+            return json.loads(Path(self.hosts[host]["stats_file"]).read_text(encoding="utf-8"))
+
+    def requests(self, host: str) -> int:
+        """WS-Man messages (SOAP requests, Identify included) the host received since the last reset."""
+        return int(self.stats(host)["requests"])
+
+    def endpoint(self, host: str, transport: str = "http") -> str:
+        info = self.hosts[self._check(host)]
+        port = info["https_port" if transport == "https" else "http_port"]
+        return f"{transport}://{info['address']}:{port}/wsman"
+
+    # -- steering ------------------------------------------------------------------
+    def reset_counters(self, host: str | None = None) -> None:
+        self._control("POST", "/stats/reset" + (f"?host={self._check(host)}" if host else ""))
+
+    def set_state(self, host: str, state: dict[str, Any]) -> bool:
+        """Replace the host's whole state; returns True if the state file changed."""
+        return bool(self._control("PUT", f"/state?host={self._check(host)}", state)["changed"])
+
+    def restore(self, host: str | None = None) -> None:
+        for name in [self._check(host)] if host else list(self.hosts):
+            self._control("POST", f"/restore?host={name}")
+
+    def reload(self, host: str) -> bool:
+        """Apply a hand edit of state/<host>.json."""
+        return bool(self._control("POST", f"/reload?host={self._check(host)}")["changed"])

@@ -1,0 +1,205 @@
+#!/usr/bin/env python3
+"""Start, stop and inspect the lab of emulated Windows WinRM hosts.
+
+    tests/lab/labctl.py up [--scenario tests/lab/scenarios/default.yml] [--hosts N] [--dir .lab]
+    tests/lab/labctl.py status [--dir .lab]
+    tests/lab/labctl.py down [--dir .lab]
+
+`up` replaces a lab already running from the same directory, restores every
+host from the scenario, waits until every listener accepts connections and
+writes <dir>/hosts.json and <dir>/inventory.yml.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parents[1]
+DEFAULT_SCENARIO = HERE / "scenarios" / "default.yml"
+DEFAULT_DIR = Path(".lab")
+
+
+def _ensure_interpreter() -> None:
+    """Re-run under the project's .venv when started with a Python that lacks the lab's deps."""
+    try:
+        import spnego  # noqa: F401
+        import yaml  # noqa: F401
+    except ImportError:
+        venv_python = REPO / ".venv" / "bin" / "python"
+        if venv_python.exists() and Path(sys.executable).resolve() != venv_python.resolve():
+            os.execv(str(venv_python), [str(venv_python), __file__, *sys.argv[1:]])
+        raise
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _read_pid(run_dir: Path) -> int | None:
+    try:
+        return int((run_dir / "lab.pid").read_text().strip())
+    except (OSError, ValueError):
+        return None
+
+
+def _is_lab_process(pid: int) -> bool:
+    """Only ever signal our own server (the pid file could be stale and the pid reused)."""
+    try:
+        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+    except OSError:
+        return False
+    return any(part.endswith(b"labctl.py") for part in cmdline) and b"serve" in cmdline
+
+
+def down(run_dir: Path, quiet: bool = False) -> None:
+    pid = _read_pid(run_dir)
+    if pid is not None and _pid_alive(pid) and _is_lab_process(pid):
+        os.kill(pid, signal.SIGTERM)
+        deadline = time.monotonic() + 10
+        while _pid_alive(pid) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        if _pid_alive(pid):
+            os.kill(pid, signal.SIGKILL)
+        if not quiet:
+            print(f"lab stopped (pid {pid})")
+    elif not quiet:
+        print("lab not running")
+    (run_dir / "lab.pid").unlink(missing_ok=True)
+    (run_dir / "server.json").unlink(missing_ok=True)
+
+
+def _expected_endpoints(doc: dict[str, Any]) -> list[tuple[str, str, int]]:
+    out = []
+    for name, info in doc["hosts"].items():
+        for port in (info["http_port"], info["https_port"]):
+            if port:
+                out.append((name, info["address"], int(port)))
+    return out
+
+
+def _accepts(address: str, port: int) -> bool:
+    try:
+        with socket.create_connection((address, port), timeout=0.5):
+            return True
+    except OSError:
+        return False
+
+
+def up(args: argparse.Namespace) -> int:
+    from winlab import build, scenario
+
+    run_dir: Path = args.dir.resolve()
+    run_dir.mkdir(parents=True, exist_ok=True)
+    down(run_dir, quiet=True)
+    started = time.monotonic()
+    try:
+        spec = scenario.load(args.scenario, bench_hosts=args.hosts, network=args.network)
+    except scenario.ScenarioError as e:
+        print(f"labctl: {e}", file=sys.stderr)
+        return 2
+    doc = build.build(spec, run_dir)
+    log_file = run_dir / "lab.log"
+    with open(log_file, "ab") as log:
+        proc = subprocess.Popen(
+            [sys.executable, str(Path(__file__).resolve()), "serve", "--dir", str(run_dir)],
+            stdin=subprocess.DEVNULL, stdout=log, stderr=log, start_new_session=True, close_fds=True,
+        )
+    (run_dir / "lab.pid").write_text(f"{proc.pid}\n")
+    pending = _expected_endpoints(doc)
+    deadline = time.monotonic() + args.timeout
+    while pending and time.monotonic() < deadline:
+        if proc.poll() is not None:
+            break
+        if (run_dir / "server.json").exists():
+            pending = [e for e in pending if not _accepts(e[1], e[2])]
+        if pending:
+            time.sleep(0.05)
+    if pending or proc.poll() is not None:
+        print(f"labctl: lab did not come up ({len(pending)} listeners not accepting); log {log_file}:", file=sys.stderr)
+        print(log_file.read_text(errors="replace")[-4000:], file=sys.stderr)
+        down(run_dir, quiet=True)
+        return 1
+    elapsed = time.monotonic() - started
+    print(f"lab up in {elapsed:.1f}s: {len(doc['hosts'])} hosts, pid {proc.pid}, dir {run_dir}")
+    for name, info in list(doc["hosts"].items())[: args.show]:
+        ports = f"http:{info['http_port']} https:{info['https_port']}"
+        print(f"  {name:10} {info['address']:15} {ports}  {info['description']}")
+    if len(doc["hosts"]) > args.show:
+        print(f"  ... and {len(doc['hosts']) - args.show} more")
+    print(f"hosts:     {run_dir / 'hosts.json'}\ninventory: {run_dir / 'inventory.yml'}\nCA:        {doc['ca']}")
+    return 0
+
+
+def status(args: argparse.Namespace) -> int:
+    run_dir: Path = args.dir.resolve()
+    pid = _read_pid(run_dir)
+    if pid is None or not _pid_alive(pid) or not (run_dir / "server.json").exists():
+        print(f"lab not running ({run_dir})")
+        return 3
+    server = json.loads((run_dir / "server.json").read_text())
+    base = f"http://{server['control']['address']}:{server['control']['port']}"
+    with urllib.request.urlopen(base + "/endpoints", timeout=5) as r:
+        endpoints = json.load(r)
+    with urllib.request.urlopen(base + "/stats", timeout=5) as r:
+        stats = json.load(r)
+    print(f"lab running: pid {pid}, control {base}, {len(endpoints)} hosts")
+    for name, eps in endpoints.items():
+        listening = " ".join(f"{t}:{a}:{p}" for a, p, t in eps) or "(no listener)"
+        print(f"  {name:10} {listening:50} requests={stats[name]['requests']}")
+    return 0
+
+
+def serve(args: argparse.Namespace) -> int:
+    import logging
+
+    from winlab import server
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    server.main(args.dir)
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    _ensure_interpreter()
+    sys.path.insert(0, str(HERE))
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = parser.add_subparsers(dest="command", required=True)
+    p_up = sub.add_parser("up", help="(re)start the lab from a scenario")
+    p_up.add_argument("--scenario", type=Path, default=DEFAULT_SCENARIO)
+    p_up.add_argument("--hosts", type=int, default=0, help="add N benchmark copies of a default host")
+    p_up.add_argument("--network", help="override the scenario's loopback network, e.g. 127.0.20.0/24")
+    p_up.add_argument("--timeout", type=float, default=30.0)
+    p_up.add_argument("--show", type=int, default=10, help="hosts listed in the summary")
+    for p in (p_up, sub.add_parser("down", help="stop the lab"), sub.add_parser("status", help="show the lab"),
+              sub.add_parser("serve", help=argparse.SUPPRESS)):
+        p.add_argument("--dir", type=Path, default=DEFAULT_DIR, help="run directory (default .lab)")
+    args = parser.parse_args(argv)
+    if args.command == "up":
+        return up(args)
+    if args.command == "down":
+        down(args.dir.resolve())
+        return 0
+    if args.command == "status":
+        return status(args)
+    return serve(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

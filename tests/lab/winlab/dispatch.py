@@ -1,0 +1,64 @@
+"""Route an authenticated WS-Man request to its resource handler."""
+
+from __future__ import annotations
+
+from . import faults, schema, xmlns
+from .operation import Context, Reply
+from .resources import config, enumeration, listener, shell, stdregprov, wmi
+
+_LISTENER = {
+    xmlns.ACTION_ENUMERATE: listener.enumerate_listeners,
+    xmlns.ACTION_GET: listener.get,
+    xmlns.ACTION_PUT: listener.put,
+    xmlns.ACTION_CREATE: listener.create,
+    xmlns.ACTION_DELETE: listener.delete,
+}
+_SHELL = {
+    xmlns.ACTION_CREATE: shell.create,
+    xmlns.ACTION_DELETE: shell.delete,
+    xmlns.ACTION_COMMAND: shell.command,
+    xmlns.ACTION_RECEIVE: shell.receive,
+    xmlns.ACTION_SIGNAL: shell.signal,
+    xmlns.ACTION_SEND: shell.send,
+}
+_COMPUTER_SYSTEM = {
+    xmlns.ACTION_GET: wmi.get,
+    xmlns.ACTION_ENUMERATE: wmi.enumerate_instances,
+}
+
+
+def handle(ctx: Context) -> Reply:
+    """Run one operation; raises WSManFault for anything Windows would refuse."""
+    req = ctx.request
+    if not ctx.principal.admin:
+        # RootSDDL grants access to Administrators only; checked before any resource.
+        raise faults.access_denied()
+    action = req.action
+    # Pull and Release continue an enumeration whatever resource it came from.
+    if action == xmlns.ACTION_PULL:
+        return enumeration.pull(ctx)
+    if action == xmlns.ACTION_RELEASE:
+        return enumeration.release(ctx)
+    uri = req.resource_uri.rstrip("/").lower()
+    resource = schema.resource_for(uri)
+    if resource is not None:
+        if action == xmlns.ACTION_GET:
+            return config.get(ctx, resource)
+        if action == xmlns.ACTION_PUT:
+            return config.put(ctx, resource)
+        raise faults.action_not_supported()
+    table = {
+        xmlns.LISTENER.lower(): _LISTENER,
+        xmlns.CMD_SHELL.lower(): _SHELL,
+        xmlns.COMPUTER_SYSTEM.lower(): _COMPUTER_SYSTEM,
+    }.get(uri)
+    if table is not None:
+        handler = table.get(action)
+        if handler is None:
+            raise faults.action_not_supported()
+        return handler(ctx)
+    if uri == xmlns.STDREGPROV.lower():
+        return stdregprov.invoke(ctx)
+    if uri.startswith((xmlns.URI_PREFIX + "wmi/").lower()):
+        raise faults.resource_not_found(faults.WMI_PROVIDER)
+    raise faults.unknown_resource(req.resource_uri)

@@ -1,0 +1,1 @@
+"""WS-Man resources the lab serves, one module per resource family."""

@@ -1,0 +1,182 @@
+"""http://schemas.microsoft.com/wbem/wsman/1/config/listener: Enumerate/Get/Put/Create/Delete.
+
+Listeners are real: the network layer binds what these entries say after each
+change (see network.py), so deleting the HTTP listener stops HTTP service.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from typing import Any
+from xml.etree.ElementTree import Element
+
+from .. import faults, schema, xmlns
+from ..hoststate import HostState
+from ..operation import Context, Reply
+from ..xmlutil import esc, local, ns_of
+from . import enumeration
+
+FIELDS = ("Address", "Transport", "Port", "Hostname", "Enabled", "URLPrefix", "CertificateThumbprint")
+_WRITABLE = {"Port": "port", "Hostname": "string", "Enabled": "bool", "URLPrefix": "string",
+             "CertificateThumbprint": "string"}
+_PROVIDER = faults.CONFIG_PROVIDER
+
+
+def ip_in_filter(ip: str, spec: str) -> bool:
+    """IPv4Filter/IPv6Filter semantics: '*' is everything, '' nothing, else ranges."""
+    if spec.strip() == "*":
+        return True
+    addr = ipaddress.ip_address(ip)
+    for part in filter(None, (p.strip() for p in spec.split(","))):
+        low, _, high = part.partition("-")
+        try:
+            lo = ipaddress.ip_address(low.strip())
+            hi = ipaddress.ip_address(high.strip() or low.strip())
+        except ValueError:
+            continue
+        if lo.version == addr.version and lo <= addr <= hi:  # type: ignore[operator]
+            return True
+    return False
+
+
+def listening_on(host: HostState, listener: dict[str, str]) -> list[str]:
+    """Addresses a listener really serves on this host (its only address, if it matches)."""
+    address = listener["Address"]
+    if address != "*" and not (address.upper().startswith("IP:") and address[3:].strip() == host.address):
+        return []
+    if not ip_in_filter(host.address, host.value("Service", "IPv4Filter")):
+        return []
+    return [host.address]
+
+
+def render(host: HostState, listener: dict[str, str]) -> str:
+    parts = [f"<cfg:{name}>{esc(listener[name])}</cfg:{name}>" for name in FIELDS]
+    on = listening_on(host, listener)
+    parts += [f"<cfg:ListeningOn>{esc(a)}</cfg:ListeningOn>" for a in on] or ['<cfg:ListeningOn xsi:nil="true"/>']
+    # Get-WSManInstance shows cfg, xsi and lang on a listener, in that order.
+    return (
+        f'<cfg:Listener xmlns:cfg="{xmlns.LISTENER}" xmlns:xsi="{xmlns.XSI}" xml:lang="en-US">'
+        f"{''.join(parts)}</cfg:Listener>"
+    )
+
+
+def _keys(ctx: Context) -> tuple[str, str]:
+    """Address and Transport selectors, canonicalized; anything else is invalid."""
+    sel = ctx.request.selectors
+    address, transport = ctx.request.selector("Address"), ctx.request.selector("Transport")
+    if len(sel) != 2 or address is None or transport is None or transport.upper() not in ("HTTP", "HTTPS"):
+        raise faults.invalid_selectors(_PROVIDER)
+    if address != "*" and not address.upper().startswith(("IP:", "MAC:")):
+        raise faults.listener_address_invalid()
+    if address.upper().startswith("IP:"):
+        address = "IP:" + address[3:].strip()
+    return address, transport.upper()
+
+
+def _find(host: HostState, address: str, transport: str) -> dict[str, str] | None:
+    for listener in host.state["listeners"]:
+        if listener["Address"].lower() == address.lower() and listener["Transport"] == transport:
+            return listener
+    return None
+
+
+def _body_values(body: Element | None, allow_keys: bool) -> dict[str, str]:
+    if body is None or local(body.tag) != "Listener" or ns_of(body.tag) != xmlns.LISTENER:
+        raise faults.schema_validation()
+    values: dict[str, str] = {}
+    for child in body:
+        name = local(child.tag)
+        if ns_of(child.tag) != xmlns.LISTENER:
+            raise faults.schema_validation()
+        if name in ("Address", "Transport") and allow_keys:
+            values[name] = (child.text or "").strip()
+        elif name in _WRITABLE:
+            values[name] = schema.normalize(_WRITABLE[name], child.text or "", name)
+        else:  # ListeningOn is read-only; anything else is unknown
+            raise faults.schema_validation()
+    return values
+
+
+def _check_certificate(host: HostState, listener: dict[str, str]) -> None:
+    thumbprint = listener["CertificateThumbprint"].replace(" ", "").upper()
+    listener["CertificateThumbprint"] = thumbprint
+    if listener["Transport"] == "HTTP":
+        if thumbprint:
+            # ERROR_WSMAN_CONFIG_THUMBPRINT_SHOULD_BE_EMPTY 0x803380EB; subcode unconfirmed.
+            raise faults.WSManFault(
+                2150858987, "w:InvalidParameter",
+                "The WinRM client cannot process the request. When HTTP is the transport, the "
+                "Certificate thumbprint must be blank. HTTP does not use the Certificate thumbprint. ",
+                provider=_PROVIDER,
+            )
+        return
+    cert = next((c for c in host.certificates() if c["thumbprint"] == thumbprint), None) if thumbprint else None
+    if cert is None:
+        raise faults.cert_not_found()
+    hostname = listener["Hostname"].lower()
+    if hostname and hostname not in [n.lower() for n in cert["dns_names"]]:
+        raise faults.cert_cn_mismatch()
+
+
+def enumerate_listeners(ctx: Context) -> Reply:
+    if ctx.request.selectors:
+        raise faults.invalid_selectors(_PROVIDER)
+    items = [render(ctx.host, lst) for lst in ctx.host.state["listeners"]]
+    return enumeration.enumerate_items(ctx, items)
+
+
+def get(ctx: Context) -> Reply:
+    listener = _find(ctx.host, *_keys(ctx))
+    if listener is None:
+        raise faults.invalid_selectors(_PROVIDER)
+    return Reply(xmlns.ACTION_GET + "Response", render(ctx.host, listener))
+
+
+def put(ctx: Context) -> Reply:
+    address, transport = _keys(ctx)
+    listener = _find(ctx.host, address, transport)
+    if listener is None:
+        raise faults.invalid_selectors(_PROVIDER)
+    values = _body_values(ctx.request.body, allow_keys=True)
+    same_address = values.pop("Address", address).lower() == address.lower()
+    if not same_address or values.pop("Transport", transport).upper() != transport:
+        raise faults.cannot_change_keys()
+    updated: dict[str, Any] = {**listener, **values}
+    _check_certificate(ctx.host, updated)
+    if updated != listener:
+        listener.update(updated)
+        ctx.host.commit()
+    return Reply(xmlns.ACTION_PUT + "Response", render(ctx.host, listener))
+
+
+def create(ctx: Context) -> Reply:
+    address, transport = _keys(ctx)
+    if _find(ctx.host, address, transport) is not None:
+        raise faults.already_exists()
+    values = _body_values(ctx.request.body, allow_keys=False)
+    default_port = ctx.host.value("Service", "DefaultPorts", transport)
+    listener = {
+        "Address": address, "Transport": transport, "Port": default_port, "Hostname": "",
+        "Enabled": "true", "URLPrefix": "wsman", "CertificateThumbprint": "", **values,
+    }
+    _check_certificate(ctx.host, listener)
+    ctx.host.state["listeners"].append({name: listener[name] for name in FIELDS})
+    ctx.host.commit()
+    # winrm create prints exactly this EPR: anonymous Address + listener URI + key selectors.
+    body = (
+        f"<x:ResourceCreated><a:Address>{xmlns.ANONYMOUS}</a:Address><a:ReferenceParameters>"
+        f"<w:ResourceURI>{xmlns.LISTENER}</w:ResourceURI><w:SelectorSet>"
+        f'<w:Selector Name="Address">{esc(address)}</w:Selector>'
+        f'<w:Selector Name="Transport">{transport}</w:Selector>'
+        "</w:SelectorSet></a:ReferenceParameters></x:ResourceCreated>"
+    )
+    return Reply(xmlns.ACTION_CREATE + "Response", body)
+
+
+def delete(ctx: Context) -> Reply:
+    listener = _find(ctx.host, *_keys(ctx))
+    if listener is None:
+        raise faults.invalid_selectors(_PROVIDER)
+    ctx.host.state["listeners"].remove(listener)
+    ctx.host.commit()
+    return Reply(xmlns.ACTION_DELETE + "Response", "", "s a w p")

@@ -1,0 +1,185 @@
+"""Scenario files: hosts and their differences from Windows Server 2022 defaults."""
+
+from __future__ import annotations
+
+import copy
+import ipaddress
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from . import defaults, faults, registry, schema
+from .policy import set_leaf
+
+
+class ScenarioError(ValueError):
+    """The scenario file is not usable; the message says where."""
+
+
+@dataclass
+class HostSpec:
+    """One emulated host before PKI and persistence are attached."""
+
+    name: str
+    address: str
+    fqdn: str
+    description: str
+    listeners: list[Any]
+    users: dict[str, dict[str, Any]]
+    config: dict[str, Any]
+    registry: dict[str, registry.Key]
+    domain_member: bool = False
+    group: str = "lab"  # inventory group: lab (scenario hosts) or bench (--hosts copies)
+
+
+@dataclass
+class Scenario:
+    path: Path
+    network: ipaddress.IPv4Network
+    dns_suffix: str
+    http_port: int
+    https_port: int
+    hosts: list[HostSpec]
+    domain: dict[str, Any]
+
+
+def _merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
+    out = copy.deepcopy(base)
+    for key, value in (over or {}).items():
+        if isinstance(value, dict) and isinstance(out.get(key), dict):
+            out[key] = _merge(out[key], value)
+        else:
+            out[key] = copy.deepcopy(value)
+    return out
+
+
+def _yaml_scalar(value: Any) -> str:
+    """YAML true/5985 -> the string Windows renders ('true', '5985')."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return "" if value is None else str(value)
+
+
+def _apply_config(config: dict[str, Any], overrides: dict[str, Any], where: str) -> None:
+    def walk(over: dict[str, Any], node: schema.Node, path: schema.Path) -> None:
+        for name, value in over.items():
+            child = next((c for c in node.children if c.name == name), None)
+            if child is None:
+                raise ScenarioError(f"{where}: unknown config element {'/'.join(path + (name,))}")
+            if isinstance(child, schema.Node):
+                if not isinstance(value, dict):
+                    raise ScenarioError(f"{where}: {name} needs a mapping")
+                walk(value, child, path + (name,))
+            else:
+                try:
+                    normalized = schema.normalize(child.kind, _yaml_scalar(value), name)
+                except faults.WSManFault as e:
+                    raise ScenarioError(f"{where}: invalid value {value!r} for {name}") from e
+                set_leaf(config, path + (name,), normalized)
+
+    walk(overrides or {}, schema.TREE, ())
+
+
+def _apply_registry(data: dict[str, registry.Key], overrides: dict[str, Any], where: str) -> None:
+    reg = registry.Registry(data)
+    for path, values in (overrides or {}).items():
+        try:
+            key = reg.create_path(path)
+            for name, spec in (values or {}).items():
+                registry.set_value(key, str(name), *registry.coerce(spec))
+        except (ValueError, KeyError, TypeError) as e:
+            raise ScenarioError(f"{where}: registry {path}: {e}") from e
+
+
+def _host_spec(name: str, raw: dict[str, Any], address: str, suffix: str) -> HostSpec:
+    where = f"host {name}"
+    if raw.get("domain_member"):
+        raise ScenarioError(f"{where}: domain_member is not implemented yet (later issue)")
+    config = defaults.config()
+    _apply_config(config, raw.get("config") or {}, where)
+    reg = defaults.registry_tree()
+    _apply_registry(reg, raw.get("registry") or {}, where)
+    users = raw.get("users") or {}
+    for user, info in users.items():
+        if not isinstance(info, dict) or not info.get("password"):
+            raise ScenarioError(f"{where}: user {user} needs a password")
+    if not any(u.get("admin") for u in users.values()):
+        raise ScenarioError(f"{where}: needs at least one admin user")
+    listeners = raw.get("listeners") or []
+    for item in listeners:
+        if isinstance(item, str) and item.upper() not in ("HTTP", "HTTPS"):
+            raise ScenarioError(f"{where}: listener {item!r} must be HTTP, HTTPS or a mapping")
+    return HostSpec(
+        name=name,
+        address=address,
+        fqdn=f"{name}.{suffix}".lower(),
+        description=str(raw.get("description", "")),
+        listeners=list(listeners),
+        users={u: {"password": str(i["password"]), "admin": bool(i.get("admin"))} for u, i in users.items()},
+        config=config,
+        registry=reg,
+    )
+
+
+def load(path: Path, bench_hosts: int = 0, network: str | None = None) -> Scenario:
+    try:
+        doc = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except (OSError, yaml.YAMLError) as e:
+        raise ScenarioError(f"cannot read scenario {path}: {e}") from e
+    if doc.get("version", 1) != 1:
+        raise ScenarioError(f"{path}: unsupported scenario version {doc.get('version')}")
+    lab = doc.get("lab") or {}
+    domain = doc.get("domain") or {}
+    if domain.get("enabled"):
+        raise ScenarioError(f"{path}: domain.enabled is not implemented yet (later issue)")
+    net = ipaddress.ip_network(network or lab.get("network", "127.0.10.0/24"), strict=False)
+    if not isinstance(net, ipaddress.IPv4Network) or not net.subnet_of(ipaddress.ip_network("127.0.0.0/8")):
+        raise ScenarioError(f"{path}: the lab only binds loopback addresses (127.0.0.0/8), not {net}")
+    ports = lab.get("ports") or {}
+    suffix = str(lab.get("dns_suffix", "lab.test"))
+    base = doc.get("defaults") or {}
+
+    named: list[tuple[str, dict[str, Any], str]] = []
+    for name, raw in (doc.get("hosts") or {}).items():
+        named.append((str(name), _merge(base, raw or {}), "lab"))
+    bench = doc.get("bench") or {}
+    fmt = str(bench.get("name_format", "bench{:03d}"))
+    for i in range(1, bench_hosts + 1):
+        named.append((fmt.format(i), _merge(base, bench.get("host") or {}), "bench"))
+
+    hosts: list[HostSpec] = []
+    used: set[str] = set()
+    available = net.num_addresses - 2
+    for index, (name, raw, group) in enumerate(named):
+        if not name.replace("-", "").isalnum() or len(name) > 15:
+            raise ScenarioError(f"{path}: host name {name!r} must be a NetBIOS-style name (<= 15 chars)")
+        if "address" in raw:
+            address = str(ipaddress.ip_address(raw["address"]))
+        elif index < available:
+            address = str(net.network_address + index + 1)
+        else:
+            raise ScenarioError(f"{path}: network {net} has no address left for {name}")
+        if address in used or not ipaddress.ip_address(address).is_loopback:
+            raise ScenarioError(f"{path}: address {address} of {name} is taken or not loopback")
+        used.add(address)
+        spec = _host_spec(name, raw, address, suffix)
+        spec.group = group
+        hosts.append(spec)
+
+    # One process-wide NTLM user file serves every host: a user name must mean one password.
+    passwords: dict[str, str] = {}
+    for host in hosts:
+        for user, info in host.users.items():
+            if passwords.setdefault(user.lower(), info["password"]) != info["password"]:
+                raise ScenarioError(f"{path}: user {user} has different passwords on different hosts")
+    return Scenario(
+        path=path,
+        network=net,
+        dns_suffix=suffix,
+        http_port=int(ports.get("http", 5985)),
+        https_port=int(ports.get("https", 5986)),
+        hosts=hosts,
+        domain=domain,
+    )

@@ -1,0 +1,77 @@
+"""The lab server process: loads a built run directory and serves every host."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import signal
+import threading
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from . import control
+from .hoststate import HostState, atomic_write
+from .network import NetworkManager
+
+log = logging.getLogger(__name__)
+
+
+class LabServer:
+    def __init__(self, run_dir: Path) -> None:
+        self.run_dir = run_dir.resolve()
+        doc = json.loads((self.run_dir / "hosts.json").read_text(encoding="utf-8"))
+        state_dir = self.run_dir / "state"
+        self.hosts: dict[str, HostState] = {
+            name: HostState(
+                info,
+                state_dir / f"{name}.json",
+                state_dir / f"{name}.scenario.json",
+                state_dir / f"{name}.stats.json",
+            )
+            for name, info in doc["hosts"].items()
+        }
+        self.network = NetworkManager()
+        self._stopped = threading.Event()
+
+    def apply(self, name: str, change: Callable[[HostState], Any]) -> Any:
+        """Run a state change for one host and re-sync its listeners."""
+        host = self.hosts[name]
+        with host.lock:
+            result = change(host)
+        self.network.sync(host)
+        return result
+
+    def _flush_loop(self) -> None:
+        while not self._stopped.wait(0.2):
+            for host in self.hosts.values():
+                host.flush_stats()
+
+    def run(self) -> None:
+        # pyspnego's NTLM acceptor reads accounts from this process-wide file.
+        os.environ["NTLM_USER_FILE"] = str(self.run_dir / "ntlm_users.txt")
+        self.network.start()
+        for host in self.hosts.values():
+            self.network.sync(host)
+        ctl, _thread = control.start(self)
+        threading.Thread(target=self._flush_loop, name="stats", daemon=True).start()
+        info = {"pid": os.getpid(), "control": {"address": ctl.server_address[0], "port": ctl.server_address[1]}}
+        atomic_write(self.run_dir / "server.json", json.dumps(info, indent=2) + "\n")
+        log.info("lab serving %d hosts; control on 127.0.0.1:%s", len(self.hosts), ctl.server_address[1])
+        self._stopped.wait()
+        ctl.shutdown()
+        self.network.stop()
+        for host in self.hosts.values():
+            host.flush_stats()
+        (self.run_dir / "server.json").unlink(missing_ok=True)
+
+    def stop(self, *_args: object) -> None:
+        self._stopped.set()
+
+
+def main(run_dir: Path) -> None:
+    server = LabServer(run_dir)
+    signal.signal(signal.SIGTERM, server.stop)
+    signal.signal(signal.SIGINT, server.stop)
+    server.run()
