@@ -1,0 +1,139 @@
+# Copyright: (c) 2026, winauth.winrm contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+from __future__ import annotations
+
+import pytest
+
+from ansible_collections.winauth.winrm.plugins.plugin_utils import _model_delegation as md
+from ansible_collections.winauth.winrm.plugins.plugin_utils._registry import REG_DWORD, REG_SZ
+
+KEY = md.DELEGATION_KEY
+Value = tuple[int, "int | str"]
+
+
+class FakeRegistry:
+    """An in-memory HKLM: ``{key path: {value name: (REG_* type, data)}}`` plus subkeys."""
+
+    def __init__(self, keys: dict[str, dict[str, Value]]) -> None:
+        self.keys = keys
+        self.calls: list[tuple[str, ...]] = []
+
+    def enum_values(self, key: str) -> dict[str, int] | None:
+        self.calls.append(("EnumValues", key))
+        if key not in self.keys:
+            return None
+        return {name: kind for name, (kind, _) in self.keys[key].items()}
+
+    def enum_keys(self, key: str) -> list[str] | None:
+        self.calls.append(("EnumKey", key))
+        if key not in self.keys:
+            return None
+        prefix = key + "\\"
+        return [k[len(prefix):] for k in self.keys if k.startswith(prefix) and "\\" not in k[len(prefix):]]
+
+    def get_dword(self, key: str, name: str) -> int | None:
+        self.calls.append(("GetDWORDValue", key, name))
+        kind, data = self.keys.get(key, {}).get(name, (0, ""))
+        return data if kind == REG_DWORD and isinstance(data, int) else None
+
+    def get_string(self, key: str, name: str) -> str | None:
+        self.calls.append(("GetStringValue", key, name))
+        kind, data = self.keys.get(key, {}).get(name, (0, ""))
+        return data if kind == REG_SZ and isinstance(data, str) else None
+
+
+def test_absent_key_is_one_call() -> None:
+    fake = FakeRegistry({})
+    policy = md.read_delegation(fake)  # type: ignore[arg-type]
+    assert policy == md.DelegationPolicy(exists=False)
+    assert fake.calls == [("EnumValues", KEY)]
+    assert policy.as_dict() == {"configured": False, "lists": {}, "flags": {}}
+
+
+def test_lists_sorted_numerically_with_flags() -> None:
+    fresh = KEY + "\\AllowFreshCredentials"
+    values: dict[str, Value] = {str(i): (REG_SZ, "wsman/host%02d.lab.test" % i) for i in (1, 2, 10, 11, 3)}
+    values["extra"] = (REG_SZ, "wsman/named-value")
+    values["4"] = (REG_SZ, "")  # empty strings are skipped
+    fake = FakeRegistry({
+        KEY: {
+            "AllowFreshCredentials": (REG_DWORD, 1),
+            "ConcatenateDefaults_AllowFresh": (REG_DWORD, 1),
+            "AllowProtectedCreds": (REG_DWORD, 1),
+            "AllowFreshCredentialsWhenNTLMOnly": (REG_DWORD, 0),
+            "Unrelated": (REG_DWORD, 7),
+            "AllowSavedCredentials": (REG_SZ, "not a dword"),
+        },
+        fresh: values,
+        KEY + "\\AllowFreshCredentialsWhenNTLMOnly": {"1": (REG_SZ, "wsman/*")},
+        KEY + "\\SomethingElse": {"1": (REG_SZ, "ignored")},
+    })
+    policy = md.read_delegation(fake)  # type: ignore[arg-type]
+    assert policy.exists is True
+    assert policy.flags == {
+        "AllowFreshCredentials": 1,
+        "ConcatenateDefaults_AllowFresh": 1,
+        "AllowProtectedCreds": 1,
+        "AllowFreshCredentialsWhenNTLMOnly": 0,
+    }
+    assert set(policy.lists) == {"AllowFreshCredentials", "AllowFreshCredentialsWhenNTLMOnly"}
+    fresh_list = policy.lists["AllowFreshCredentials"]
+    assert fresh_list.entries == (
+        "wsman/host01.lab.test", "wsman/host02.lab.test", "wsman/host03.lab.test",
+        "wsman/host10.lab.test", "wsman/host11.lab.test", "wsman/named-value",
+    )
+    assert fresh_list.enabled is True
+    assert fresh_list.concatenate_defaults is True
+    ntlm_only = policy.lists["AllowFreshCredentialsWhenNTLMOnly"]
+    assert ntlm_only.enabled is False
+    assert ntlm_only.concatenate_defaults is None
+    assert ntlm_only.entries == ("wsman/*",)
+    # no DWORD read for values that are not delegation flags
+    assert ("GetDWORDValue", KEY, "Unrelated") not in fake.calls
+    assert ("GetDWORDValue", KEY, "AllowSavedCredentials") not in fake.calls
+    assert not any(len(call) > 1 and call[1].endswith("SomethingElse") and call[0] != "EnumKey"
+                   for call in fake.calls)
+    assert policy.as_dict()["lists"] == {
+        "AllowFreshCredentials": {"enabled": True, "concatenate_defaults": True, "entries": list(fresh_list.entries)},
+        "AllowFreshCredentialsWhenNTLMOnly": {"enabled": False, "concatenate_defaults": None,
+                                              "entries": ["wsman/*"]},
+    }
+
+
+def test_subkey_name_matched_case_insensitively() -> None:
+    fake = FakeRegistry({
+        KEY: {"AllowFreshCredentials": (REG_DWORD, 1)},
+        KEY + "\\allowfreshcredentials": {"1": (REG_SZ, "wsman/a")},
+    })
+    policy = md.read_delegation(fake)  # type: ignore[arg-type]
+    assert policy.lists["AllowFreshCredentials"].entries == ("wsman/a",)
+    assert ("GetStringValue", KEY + "\\allowfreshcredentials", "1") in fake.calls
+
+
+def test_key_without_lists() -> None:
+    fake = FakeRegistry({KEY: {"AllowProtectedCreds": (REG_DWORD, 1)}})
+    policy = md.read_delegation(fake)  # type: ignore[arg-type]
+    assert policy.exists is True
+    assert policy.lists == {}
+    assert policy.flags == {"AllowProtectedCreds": 1}
+
+
+def test_list_without_flag_is_unknown_not_disabled() -> None:
+    fake = FakeRegistry({KEY: {}, KEY + "\\AllowDefaultCredentials": {"1": (REG_SZ, "TERMSRV/*")}})
+    lst = md.read_delegation(fake).lists["AllowDefaultCredentials"]  # type: ignore[arg-type]
+    assert lst.enabled is None
+    assert lst.concatenate_defaults is None
+
+
+@pytest.mark.parametrize(
+    ("entries", "wsman"),
+    [
+        (["wsman/a.lab.test", "TERMSRV/*", "WSMAN/b", "*", " * ", "http/*"], ["wsman/a.lab.test", "WSMAN/b", "*",
+                                                                             " * "]),
+        ([], []),
+        (["TERMSRV/x"], []),
+    ],
+)
+def test_wsman_entries(entries: list[str], wsman: list[str]) -> None:
+    lst = md.DelegationList("AllowFreshCredentials", True, True, tuple(entries))
+    assert lst.wsman_entries == wsman
