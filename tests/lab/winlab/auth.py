@@ -167,12 +167,14 @@ def _bindings(
     if protocol == "credssp":
         return True, None  # CredSSP binds the TLS channel through its public-key exchange
     level = host.value("Service", "Auth", "CbtHardeningLevel")
+    sent = ntlm_channel_bindings(token) if protocol in ("ntlm", "negotiate") else None
     if level == "Strict" and cbt is None:
-        return False, None  # Strict needs a channel to bind: no Negotiate/Kerberos over HTTP
+        # Strict needs a channel to bind, so nothing over HTTP can pass. Like SSPI, let the
+        # NTLM handshake run and refuse at its last step (the client sees rejected credentials).
+        return protocol in ("ntlm", "negotiate") and sent is None, None
     if cbt is None or level == "None":
         return True, None
     bindings = GssChannelBindings(application_data=b"tls-server-end-point:" + cbt)
-    sent = ntlm_channel_bindings(token) if protocol in ("ntlm", "negotiate") else None
     if sent is None:  # not the NTLM AUTHENTICATE step (or Kerberos): let GSS check if present
         return True, bindings
     if not sent:

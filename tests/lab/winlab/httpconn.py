@@ -146,11 +146,13 @@ class WinRMHandler(BaseHTTPRequestHandler):
             reply, reply_type = wsmv_crypto.encrypt(reply, self.conn_auth.ctx, self.conn_auth.protocol or "")
         else:
             reply_type = SOAP_CONTENT_TYPE
-        self._send(status, reply, token, reply_type)
         if host.listeners_dirty:
-            binding.manager.sync(host)  # after the reply: a deleted listener stops serving now
+            # Re-bind before replying, so a client that has the reply finds the change in
+            # effect; this connection survives long enough to carry the reply.
+            binding.manager.sync(host, keep=self.connection)
+        self._send(status, reply, token, reply_type)
         if not binding.active:
-            self.close_connection = True
+            self.close_connection = True  # its listener is gone: serve nothing more here
 
     def _process(self, plain: bytes, principal: auth.Principal) -> tuple[int, bytes]:
         host = self.server.host

@@ -102,14 +102,18 @@ class NetworkManager:
             host.listeners_dirty = False
         return desired
 
-    def sync(self, host: HostState) -> None:
-        """Make the bound sockets of a host match its listener configuration."""
+    def sync(self, host: HostState, keep: socket.socket | None = None) -> None:
+        """Make the bound sockets of a host match its listener configuration.
+
+        `keep` is the connection of the request that caused the change: it stays open
+        so the reply can still go out; its handler closes it afterwards.
+        """
         with self._sync_lock:
             desired = self._desired(host)
             current = self._bindings.setdefault(host.name, [])
             for binding in [b for b in current if b.key not in desired]:
                 current.remove(binding)
-                self._close(binding)
+                self._close(binding, keep)
             have = {b.key for b in current}
             for key, info in desired.items():
                 if key in have:
@@ -143,7 +147,7 @@ class NetworkManager:
         self._apply(lambda: self._selector.register(sock, selectors.EVENT_READ, binding))
         return binding
 
-    def _close(self, binding: Binding) -> None:
+    def _close(self, binding: Binding, keep: socket.socket | None = None) -> None:
         binding.active = False
         sock = binding.sock
 
@@ -158,6 +162,8 @@ class NetworkManager:
         self._apply(unregister)
         with binding.lock:
             for conn in list(binding.connections):
+                if conn is keep:
+                    continue
                 try:
                     conn.shutdown(socket.SHUT_RDWR)  # wakes the idle handler thread, which then exits
                 except OSError:
