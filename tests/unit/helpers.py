@@ -109,10 +109,10 @@ class Sent:
         return None if body is None else next(iter(body), None)
 
 
-# A responder gets the parsed request and answers (status, body string) — the body is
-# wrapped in an envelope whose RelatesTo echoes the request — or (status, raw bytes).
-Reply = tuple[int, "str | bytes"]
-Responder = Callable[[Sent], Reply]
+# A responder gets the parsed request and answers a body string (HTTP 200), a
+# (status, body string) pair — the body is wrapped in an envelope whose RelatesTo echoes
+# the request — or (status, raw bytes) sent as is.
+Responder = Callable[[Sent], Any]
 
 
 @dataclass

@@ -10,6 +10,7 @@ import pytest
 from ansible_collections.winauth.winrm.plugins.action import winrm_auth
 from ansible_collections.winauth.winrm.plugins.modules.winrm_auth import ARGUMENT_SPEC
 from ansible_collections.winauth.winrm.plugins.plugin_utils import _envelope as env
+from ansible_collections.winauth.winrm.plugins.plugin_utils._action import display
 from ansible_collections.winauth.winrm.plugins.plugin_utils._errors import ProtocolError
 from ansible_collections.winauth.winrm.plugins.plugin_utils._model_config import CONFIG_URI, LEAVES
 from ansible_collections.winauth.winrm.plugins.plugin_utils._settings import WSManSettings, build_settings
@@ -63,7 +64,7 @@ def test_desired_values_skips_unset() -> None:
 
 def test_every_module_option_has_a_leaf() -> None:
     for side in ("service", "client"):
-        options = ARGUMENT_SPEC[side]["options"]
+        options: dict[str, Any] = ARGUMENT_SPEC[side]["options"]  # type: ignore[index]
         args = {side: {name: True for name in options}}
         keys = winrm_auth.desired_values(args)
         assert len(keys) == len(options)
@@ -118,7 +119,7 @@ def run(host: ConfigHost, args: dict[str, Any], auth: str = "ntlm", check: bool 
 @pytest.fixture
 def warnings(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     seen: list[str] = []
-    monkeypatch.setattr(winrm_auth.display, "warning", lambda msg, *a, **k: seen.append(msg))
+    monkeypatch.setattr(display, "warning", lambda msg, *a, **k: seen.append(msg))
     return seen
 
 
