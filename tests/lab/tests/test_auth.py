@@ -188,3 +188,47 @@ def test_counters_count_wsman_requests(fresh):
     assert fresh.requests("win01") == 0
     fresh.reset_counters("win02")
     assert fresh.requests("win02") == 0
+
+
+def test_spnego_wrapped_ntlm_with_encryption(fresh):
+    """A SPNEGO client (Negotiate carrying NTLM) completes, gets a mechListMIC and can seal."""
+    import struct
+
+    import spnego
+
+    info = fresh.hosts["win02"]
+    ctx = spnego.client(info["admin_user"], info["admin_password"], hostname="win02", service="HTTP",
+                        protocol="negotiate", options=spnego.NegotiateOptions.use_negotiate)
+    conn = http.client.HTTPConnection(info["address"], info["http_port"], timeout=10)
+    token = ctx.step()
+    assert token[:1] == b"\x60"  # SPNEGO NegTokenInit
+    while True:
+        authorization = "Negotiate " + base64.b64encode(token).decode()
+        conn.request("POST", "/wsman", body=b"", headers={"Authorization": authorization})
+        response = conn.getresponse()
+        response.read()
+        header = response.getheader("WWW-Authenticate", "")
+        incoming = base64.b64decode(header.split(" ", 1)[1]) if " " in header else None
+        if response.status != 401:
+            break
+        token = ctx.step(incoming)
+    assert response.status == 200 and incoming is not None
+    ctx.step(incoming)
+    assert ctx.complete and ctx.negotiated_protocol == "ntlm"
+    message = wh.envelope(wh.TRANSFER + "Get", wh.CONFIG).encode()
+    sealed = ctx.wrap_winrm(message)
+    boundary = b"--Encrypted Boundary"
+    body = (boundary + b"\r\n\tContent-Type: application/HTTP-SPNEGO-session-encrypted\r\n"
+            b"\tOriginalContent: type=application/soap+xml;charset=UTF-8;Length=" + str(len(message)).encode()
+            + b"\r\n" + boundary + b"\r\n\tContent-Type: application/octet-stream\r\n"
+            + struct.pack("<I", len(sealed.header)) + sealed.header + sealed.data + boundary + b"--\r\n")
+    content_type = ('multipart/encrypted;protocol="application/HTTP-SPNEGO-session-encrypted";'
+                    'boundary="Encrypted Boundary"')
+    conn.request("POST", "/wsman", body=body, headers={"Content-Type": content_type})
+    response = conn.getresponse()
+    reply = response.read()
+    assert response.status == 200 and response.getheader("Content-Type") == content_type
+    part = reply.split(boundary + b"\r\n")[2][len(b"\tContent-Type: application/octet-stream\r\n"):]
+    (sig_len,) = struct.unpack("<I", part[:4])
+    plain = ctx.unwrap_winrm(part[4:4 + sig_len], part[4 + sig_len:-len(boundary + b"--\r\n")])
+    assert b"<cfg:Config" in plain
