@@ -14,7 +14,7 @@ import xml.etree.ElementTree as ET
 
 from ansible_collections.winauth.winrm.plugins.plugin_utils._errors import ProtocolError, WSManError
 from ansible_collections.winauth.winrm.plugins.plugin_utils._wsman import WSManClient
-from ansible_collections.winauth.winrm.plugins.plugin_utils._xml import WSMAN_BASE, local_name
+from ansible_collections.winauth.winrm.plugins.plugin_utils._xml import WSMAN_BASE, local_name, q
 
 STDREGPROV_URI = WSMAN_BASE + "wmi/root/default/StdRegProv"
 HKLM = 2147483650
@@ -30,6 +30,8 @@ class RegistryError(WSManError):
 def _outputs(elem: ET.Element) -> dict[str, list[str]]:
     values: dict[str, list[str]] = {}
     for child in elem:
+        if child.get(q("xsi", "nil")) == "true":
+            continue  # an empty output array (no values, no subkeys)
         values.setdefault(local_name(child.tag), []).append((child.text or "").strip())
     return values
 

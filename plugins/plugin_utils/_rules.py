@@ -56,7 +56,9 @@ def _source(posture: Posture, key: str) -> str:
 def _fix(posture: Posture, key: str, module_fix: str) -> str:
     """Say where to change a value: the GPO when policy controls it, else our module."""
     if posture.config.is_gpo(key):
-        return "Group Policy controls this value (%s): change the GPO, then run gpupdate" % LEAVES[key].policy_path
+        return "Group Policy controls this value (%s): change the GPO, then run gpupdate" % (
+            LEAVES[key].policy_path or "Group Policy"
+        )
     return module_fix
 
 

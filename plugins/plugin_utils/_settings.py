@@ -160,12 +160,13 @@ def build_settings(
     if scheme is None:
         scheme = "http" if port == 5985 else "https"
 
-    if transport is None or transport == "" or transport == []:
-        names: list[str] = ["kerberos"] if username and "@" in username else ["basic"]
-    elif isinstance(transport, str):
+    if isinstance(transport, str):
         names = [t.strip() for t in transport.split(",") if t.strip()]
     else:
-        names = [str(t).strip() for t in transport]
+        names = [str(t).strip() for t in transport or [] if str(t).strip()]
+    if not names:
+        # The winrm connection plugin's default: Kerberos for a UPN, else Basic.
+        names = ["kerberos"] if username and "@" in username else ["basic"]
     transports: list[str] = []
     for name in names:
         lowered = name.lower()
@@ -280,10 +281,13 @@ def _psrp_options(get: Any) -> dict[str, Any]:
     if auth not in _PSRP_AUTH:
         raise SettingsError("unsupported ansible_psrp_auth %r: use one of %s" % (auth, ", ".join(_PSRP_AUTH)))
     proxy = None if get("ignore_proxy") else get("proxy")
+    port, scheme = get("port"), get("protocol")
+    if port is None and scheme is None:
+        scheme = "https"  # the psrp plugin's default is HTTPS on 5986, unlike winrm's
     return dict(
         host=get("remote_addr"),
-        port=get("port"),
-        scheme=get("protocol"),
+        port=port,
+        scheme=scheme,
         path=get("path") or "/wsman",
         username=get("remote_user"),
         password=get("remote_password"),

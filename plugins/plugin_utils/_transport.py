@@ -13,12 +13,14 @@ what to fix instead of "Bad HTTP response returned from server".
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 from ansible_collections.winauth.winrm.plugins.plugin_utils._errors import (
     AuthenticationError,
     MissingLibraryError,
     ProtocolError,
+    SettingsError,
     TLSError,
     UnreachableError,
     WSManError,
@@ -81,12 +83,25 @@ class WSManTransport:
 
     def _new(self, auth: str) -> Any:
         s = self.settings
-        transport = _PyWinRMTransport(
+        # requests would read REQUESTS_CA_BUNDLE on every request; resolve it once here so
+        # the session can stop scanning the environment (see _send_once).
+        ca_trust_path = s.ca_trust_path or os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE")
+        try:
+            transport = self._construct(auth, ca_trust_path)
+        except WinRMError as e:  # e.g. "auth method ntlm requires a password", missing cert file
+            raise SettingsError("%s: %s" % (auth, e), target=s.endpoint) from None
+        # requests takes (connect, read): an unreachable host should fail fast.
+        transport.read_timeout_sec = (s.connection_timeout, s.read_timeout)
+        return transport
+
+    def _construct(self, auth: str, ca_trust_path: str | None) -> Any:
+        s = self.settings
+        return _PyWinRMTransport(
             endpoint=s.endpoint,
             username=s.username,
             password=s.password,
             service=s.service,
-            ca_trust_path=s.ca_trust_path,  # type: ignore[arg-type]
+            ca_trust_path=ca_trust_path,  # type: ignore[arg-type]
             cert_pem=s.cert_pem,
             cert_key_pem=s.cert_key_pem,
             read_timeout_sec=s.read_timeout,
@@ -101,9 +116,6 @@ class WSManTransport:
             send_cbt=s.send_cbt,
             proxy=s.proxy,
         )
-        # requests takes (connect, read): an unreachable host should fail fast.
-        transport.read_timeout_sec = (s.connection_timeout, s.read_timeout)
-        return transport
 
     def send(self, payload: bytes, operation: str) -> tuple[int, bytes]:
         """Send one envelope.
@@ -124,10 +136,11 @@ class WSManTransport:
         failures: list[str] = []
         last: WSManError | None = None
         for auth in self.settings.transports:
-            session = self._new(auth)
             try:
+                session = self._new(auth)
                 result = self._send_once(session, auth, payload, operation)
-            except AuthenticationError as e:
+            except (AuthenticationError, MissingLibraryError, SettingsError) as e:
+                # Like Ansible's winrm plugin: a transport that cannot work hands over to the next.
                 failures.append("%s: %s" % (auth, e.message))
                 last = e
                 continue
@@ -142,6 +155,10 @@ class WSManTransport:
         s = self.settings
         where = dict(target=s.endpoint, operation=operation)
         try:
+            if session.session is None:
+                # Proxies and CA are fixed at build time; without this, requests re-scans
+                # os.environ for proxy settings on every request (15% of our CPU per host).
+                session.build_session().trust_env = False
             return 200, session.send_message(payload)
         except InvalidCredentialsError:
             hint = _HINTS.get(auth, "") % {"service": s.service, "host": s.kerberos_hostname_override or s.host}

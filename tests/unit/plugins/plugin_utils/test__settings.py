@@ -173,9 +173,6 @@ def test_invalid_input_names_the_variable(kwargs: dict[str, Any], names: list[st
     assert PASSWORD not in str(info.value)
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: _settings.build_settings accepts a transport list that normalises "
-                                       "to nothing (' ' or ','): settings.transports == () instead of a default "
-                                       "or a SettingsError naming ansible_winrm_transport")
 @pytest.mark.parametrize("transport", [" ", ",", " , "])
 def test_blank_transport_list_is_not_silently_empty(transport: str) -> None:
     try:
@@ -387,9 +384,6 @@ def test_psrp_unsupported_auth() -> None:
         settings_from_connection(psrp_connection(auth="digest"))
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: _settings._psrp_options passes port=None/protocol=None to "
-                                       "build_settings, which picks http:5985; ansible.builtin.psrp uses "
-                                       "https:5986 when neither ansible_port nor ansible_psrp_protocol is set")
 def test_psrp_defaults_to_https_5986_like_the_psrp_plugin() -> None:
     s = settings_from_connection(psrp_connection(port=None, protocol=None))
     assert (s.scheme, s.port) == ("https", 5986)

@@ -42,7 +42,12 @@ class FakePyWinRM:
         self.read_timeout_sec: Any = kwargs.get("read_timeout_sec")
         self.payloads: list[bytes] = []
         self.closed = False
+        self.session: Any = None
         type(self).instances.append(self)
+
+    def build_session(self) -> Any:
+        self.session = type("Session", (), {"trust_env": True})()
+        return self.session
 
     def send_message(self, message: bytes) -> bytes:
         self.payloads.append(message)
@@ -286,11 +291,6 @@ def test_no_fallback_on_network_error(fake_winrm: Install) -> None:
     assert [i.auth for i in cls.instances] == ["kerberos"]
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: _transport.WSManTransport.send calls self._new() outside the "
-                                       "try of _send_once, so exceptions raised by pywinrm's Transport() "
-                                       "constructor (InvalidCredentialsError: 'requires a password', "
-                                       "'cert_pem file not found', WinRMError) escape untyped instead of "
-                                       "as a WSManError subclass")
 @pytest.mark.parametrize(
     "kwargs",
     [
