@@ -59,14 +59,16 @@ class Lab:
         return Path(self.hosts[self._check(host)]["state_file"]).read_bytes()
 
     def state(self, host: str) -> dict[str, Any]:
-        return json.loads(self.state_bytes(host))
+        state: dict[str, Any] = json.loads(self.state_bytes(host))
+        return state
 
     def stats(self, host: str) -> dict[str, Any]:
         """{'requests': N, 'by_action': {...}, 'http_requests': N, 'auth_failures': N}."""
         try:
-            return self._control("GET", f"/stats?host={self._check(host)}")[host]
-        except LabError:
-            return json.loads(Path(self.hosts[host]["stats_file"]).read_text(encoding="utf-8"))
+            stats: dict[str, Any] = self._control("GET", f"/stats?host={self._check(host)}")[host]
+        except LabError:  # server stopped: the last flushed counters
+            stats = json.loads(Path(self.hosts[host]["stats_file"]).read_text(encoding="utf-8"))
+        return stats
 
     def requests(self, host: str) -> int:
         """WS-Man messages (SOAP requests, Identify included) the host received since the last reset."""

@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 """Start, stop and inspect the lab of emulated Windows WinRM hosts.
 
     tests/lab/labctl.py up [--scenario tests/lab/scenarios/default.yml] [--hosts N] [--dir .lab]

@@ -1,9 +1,8 @@
-#!/usr/bin/env python3
 """Measure the lab under the benchmark's load: N workers, one NTLM session per host.
 
     tests/lab/loadtest.py [--hosts 100] [--workers 25] [--requests 4] [--transport ntlm]
 
-Starts its own lab (127.0.40.0/24, temporary directory) unless --dir points at a
+Starts its own lab (127.0.44.0/24, temporary directory) unless --dir points at a
 running one, then every host gets one pywinrm session (NTLM over HTTP with message
 encryption by default) sending --requests config Gets. Prints startup time,
 throughput and latency percentiles.
@@ -43,7 +42,7 @@ def session(lab: Lab, host: str, requests: int, transport: str, scheme: str) -> 
     p = Protocol(endpoint=lab.endpoint(host, scheme), transport=transport, username=info["admin_user"],
                  password=info["admin_password"], ca_trust_path=lab.ca)
     latencies = []
-    for _ in range(requests):
+    for _request in range(requests):
         started = time.perf_counter()
         p.send_message(GET)
         latencies.append(time.perf_counter() - started)
@@ -68,7 +67,7 @@ def main() -> int:
         run_dir = Path(tmp.name)
         started = time.monotonic()
         subprocess.run([*labctl, "up", "--dir", str(run_dir), "--hosts", str(args.hosts),
-                        "--network", "127.0.40.0/24"], check=True, stdout=subprocess.DEVNULL)
+                        "--network", "127.0.44.0/24"], check=True, stdout=subprocess.DEVNULL)
         print(f"startup: {time.monotonic() - started:.2f}s for {args.hosts + 3} hosts")
     try:
         lab = Lab(run_dir)

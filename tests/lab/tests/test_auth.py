@@ -98,8 +98,8 @@ def test_basic_refused_after_put_switches_it_off(fresh):
     off = f'<cfg:Auth xmlns:cfg="{SERVICE_AUTH}"><cfg:Basic>FALSE</cfg:Basic></cfg:Auth>'
     reply = wh.put(wh.protocol(fresh, "win01"), SERVICE_AUTH, off)
     auth = wh.body_of(reply)[0]
-    assert [el.tag.split("}")[1] for el in auth] == ["Basic", "Kerberos", "Negotiate", "Certificate", "CredSSP",
-                                                      "CbtHardeningLevel"]
+    expected = ["Basic", "Kerberos", "Negotiate", "Certificate", "CredSSP", "CbtHardeningLevel"]
+    assert [el.tag.split("}")[1] for el in auth] == expected
     assert auth.find(f"{{{SERVICE_AUTH}}}Basic").text == "false"
     assert fresh.state("win01")["config"]["Service"]["Auth"]["Basic"] == "false"
     with pytest.raises(InvalidCredentialsError):
@@ -180,7 +180,7 @@ def test_identify_unauthenticated_and_authenticated(fresh):
 
 def test_counters_count_wsman_requests(fresh):
     p = wh.protocol(fresh, "win02")
-    for _ in range(3):
+    for _round in range(3):
         wh.get(p, wh.CONFIG)
     wh.get(p, SERVICE_AUTH)
     stats = fresh.stats("win02")

@@ -7,14 +7,15 @@ import json
 import shutil
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 import wsman_helpers as wh
 import yaml
-from conftest import LAB_DIR
 from winrm.exceptions import WSManFaultError
 
 KEY = r"SOFTWARE\Policies\Microsoft\Windows\CredentialsDelegation"
+LAB_DIR = Path(__file__).resolve().parents[1]
 
 
 def test_stdregprov_round_trip(fresh):
@@ -118,7 +119,7 @@ def test_concurrent_clients(fresh):
     def session(i: int) -> int:
         host = ("win01", "win02", "win03")[i % 3]
         p = wh.protocol(fresh, host)
-        for _ in range(4):
+        for _request in range(4):
             wh.get(p, wh.CONFIG)
         return 4
 

@@ -151,7 +151,7 @@ def _basic(host: HostState, value: str, transport: str) -> Outcome:
     if transport == "http" and not host.flag("Service", "AllowUnencrypted"):
         return Outcome("reject")
     try:
-        user, _, password = base64.b64decode(value, validate=True).decode("utf-8").partition(":")
+        user, _colon, password = base64.b64decode(value, validate=True).decode("utf-8").partition(":")
     except (binascii.Error, UnicodeDecodeError):
         return Outcome("reject")
     principal = resolve_user(host, user)
@@ -191,7 +191,7 @@ def authenticate(
         if conn.principal is not None and scheme_on:
             return Outcome("ok", principal=conn.principal)
         return Outcome("reject")
-    scheme, _, value = header.strip().partition(" ")
+    scheme, _space, value = header.strip().partition(" ")
     scheme = scheme.lower()
     if scheme not in SCHEMES or not host.flag("Service", "Auth", SCHEMES[scheme]):
         conn.reset()

@@ -29,6 +29,26 @@ def atomic_write(path: Path, text: str) -> None:
     os.replace(tmp, path)
 
 
+LISTENER_FIELDS = ("Address", "Transport", "Port", "Hostname", "Enabled", "URLPrefix", "CertificateThumbprint")
+
+
+def validate(state: dict[str, Any]) -> None:
+    """Reject a state the server could not serve (ValueError names what is wrong)."""
+    for key in ("config", "listeners", "registry", "users"):
+        if key not in state:
+            raise ValueError(f"state lacks {key!r}")
+    try:
+        policy.effective(state["config"], registry.Registry(state["registry"]))
+    except (KeyError, TypeError, AttributeError) as e:
+        raise ValueError(f"config or registry is incomplete: {e!r}") from e
+    for entry in state["listeners"]:
+        missing = [f for f in LISTENER_FIELDS if f not in entry]
+        if missing:
+            raise ValueError(f"listener {entry} lacks {missing}")
+    if not all(isinstance(u, dict) and "password" in u for u in state["users"].values()):
+        raise ValueError("every user needs a password")
+
+
 class Stats:
     """WS-Man request counters; flushed to <host>.stats.json by a background writer."""
 
@@ -114,10 +134,12 @@ class HostState:
         return self.value(*path) == "true"
 
     def users(self) -> dict[str, dict[str, Any]]:
-        return self.state["users"]
+        users: dict[str, dict[str, Any]] = self.state["users"]
+        return users
 
     def certificates(self) -> list[dict[str, Any]]:
-        return self.state.get("certificates", [])
+        certificates: list[dict[str, Any]] = self.state.get("certificates", [])
+        return certificates
 
     # -- mutation ------------------------------------------------------------
     def commit(self) -> bool:
@@ -138,9 +160,7 @@ class HostState:
             fresh = copy.deepcopy(new_state)
             for key in ("name", "address", "fqdn"):
                 fresh[key] = self.state[key]
-            for key in ("config", "listeners", "registry", "users"):
-                if key not in fresh:
-                    raise ValueError(f"state for {self.name} lacks {key!r}")
+            validate(fresh)
             self.state = fresh
             self.shells.clear()
             self.enumerations.clear()

@@ -55,7 +55,7 @@ class WinRMHandler(BaseHTTPRequestHandler):
 
     def _read_body(self) -> bytes | None:
         if self.headers.get("Transfer-Encoding", "").lower() == "chunked":
-            chunks = []
+            chunks: list[bytes] = []
             total = 0
             while True:
                 size = int(self.rfile.readline().split(b";")[0].strip() or b"0", 16)
@@ -177,7 +177,7 @@ class WinRMHandler(BaseHTTPRequestHandler):
             return 500, soap.fault_envelope(fault, relates_to, machine, inner)
         except Exception:  # a lab bug: log it loudly, answer like a Windows internal error
             log.exception("%s: internal error handling a request", host.name)
-            fault = faults.WSManFault(
+            internal = faults.WSManFault(
                 2150858755, "w:InternalError", "An error was encountered inside the plugin. ", sender=False
             )
-            return 500, soap.fault_envelope(fault, relates_to, machine, machine)
+            return 500, soap.fault_envelope(internal, relates_to, machine, machine)

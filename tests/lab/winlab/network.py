@@ -144,7 +144,11 @@ class NetworkManager:
             sock.close()
             raise
         binding = Binding(self, host, address, port, transport, info["url_prefix"], thumbprint, sock, ssl_context, cbt)
-        self._apply(lambda: self._selector.register(sock, selectors.EVENT_READ, binding))
+
+        def register() -> None:
+            self._selector.register(sock, selectors.EVENT_READ, binding)
+
+        self._apply(register)
         return binding
 
     def _close(self, binding: Binding, keep: socket.socket | None = None) -> None:

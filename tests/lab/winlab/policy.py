@@ -72,8 +72,7 @@ def overrides(reg: registry.Registry) -> dict[schema.Path, str]:
         # "Allow remote server management through WinRM": enabled carries the filters,
         # disabled leaves both empty, which means the service listens nowhere.
         for leaf in ("IPv4Filter", "IPv6Filter"):
-            value = (_string(service, leaf) or "") if auto_config else ""
-            out[("Service", leaf)] = value
+            out[("Service", leaf)] = (_string(service, leaf) or "") if auto_config else ""
 
     client = key("Client")
     if _dword(client, "TrustedHosts") == 1:

@@ -135,7 +135,7 @@ def load(path: Path, bench_hosts: int = 0, network: str | None = None) -> Scenar
     if domain.get("enabled"):
         raise ScenarioError(f"{path}: domain.enabled is not implemented yet (later issue)")
     net = ipaddress.ip_network(network or lab.get("network", "127.0.10.0/24"), strict=False)
-    if not isinstance(net, ipaddress.IPv4Network) or not net.subnet_of(ipaddress.ip_network("127.0.0.0/8")):
+    if not isinstance(net, ipaddress.IPv4Network) or not net.subnet_of(ipaddress.IPv4Network("127.0.0.0/8")):
         raise ScenarioError(f"{path}: the lab only binds loopback addresses (127.0.0.0/8), not {net}")
     ports = lab.get("ports") or {}
     suffix = str(lab.get("dns_suffix", "lab.test"))

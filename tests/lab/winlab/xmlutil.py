@@ -22,7 +22,8 @@ def esc(text: str) -> str:
 def parse(data: bytes) -> Element:
     """Parse untrusted bytes: no DTDs, no entity expansion, no external references."""
     try:
-        return SafeET.fromstring(data, forbid_dtd=True)
+        root: Element = SafeET.fromstring(data, forbid_dtd=True)
+        return root
     except (SafeET.ParseError, DefusedXmlException, ValueError) as e:
         raise XmlError(str(e)) from e
 

@@ -28,7 +28,7 @@ def ip_in_filter(ip: str, spec: str) -> bool:
         return True
     addr = ipaddress.ip_address(ip)
     for part in filter(None, (p.strip() for p in spec.split(","))):
-        low, _, high = part.partition("-")
+        low, _dash, high = part.partition("-")
         try:
             lo = ipaddress.ip_address(low.strip())
             hi = ipaddress.ip_address(high.strip() or low.strip())
@@ -74,7 +74,8 @@ def _keys(ctx: Context) -> tuple[str, str]:
 
 
 def _find(host: HostState, address: str, transport: str) -> dict[str, str] | None:
-    for listener in host.state["listeners"]:
+    listeners: list[dict[str, str]] = host.state["listeners"]
+    for listener in listeners:
         if listener["Address"].lower() == address.lower() and listener["Transport"] == transport:
             return listener
     return None
