@@ -35,9 +35,10 @@ def _ensure_interpreter() -> None:
         import spnego  # noqa: F401
         import yaml  # noqa: F401
     except ImportError:
-        venv_python = REPO / ".venv" / "bin" / "python"
-        if venv_python.exists() and Path(sys.executable).resolve() != venv_python.resolve():
-            os.execv(str(venv_python), [str(venv_python), __file__, *sys.argv[1:]])
+        venv = REPO / ".venv"
+        # Compare prefixes, not executables: the venv's python is a symlink to the base one.
+        if (venv / "bin" / "python").exists() and Path(sys.prefix).resolve() != venv.resolve():
+            os.execv(str(venv / "bin" / "python"), [str(venv / "bin" / "python"), __file__, *sys.argv[1:]])
         raise
 
 
