@@ -94,6 +94,14 @@ def _expected_endpoints(doc: dict[str, Any]) -> list[tuple[str, str, int]]:
     return out
 
 
+def _control(run_dir: Path, path: str) -> Any:
+    """GET a route of the running server's loopback control API."""
+    server = json.loads((run_dir / "server.json").read_text())
+    url = f"http://{server['control']['address']}:{server['control']['port']}{path}"
+    with urllib.request.urlopen(url, timeout=10) as response:
+        return json.load(response)
+
+
 def _accepts(address: str, port: int) -> bool:
     try:
         with socket.create_connection((address, port), timeout=0.5):
@@ -124,17 +132,24 @@ def up(args: argparse.Namespace) -> int:
     (run_dir / "lab.pid").write_text(f"{proc.pid}\n")
     pending = _expected_endpoints(doc)
     deadline = time.monotonic() + args.timeout
+    bound: set[tuple[str, int]] | None = None
     while pending and time.monotonic() < deadline:
         if proc.poll() is not None:
             break
-        if (run_dir / "server.json").exists():
+        if bound is None and (run_dir / "server.json").exists():
+            # The server writes server.json once every host is synced: ask what it really
+            # bound, so a port held by another process is an error, not a false "ready".
+            bound = {(a, p) for eps in _control(run_dir, "/endpoints").values() for a, p, _t in eps}
+            if any((e[1], e[2]) not in bound for e in pending):
+                break
+        if bound is not None:
             pending = [e for e in pending if not _accepts(e[1], e[2])]
         if pending:
             time.sleep(0.05)
     if pending or proc.poll() is not None:
+        down(run_dir, quiet=True)
         print(f"labctl: lab did not come up ({len(pending)} listeners not accepting); log {log_file}:", file=sys.stderr)
         print(log_file.read_text(errors="replace")[-4000:], file=sys.stderr)
-        down(run_dir, quiet=True)
         return 1
     elapsed = time.monotonic() - started
     print(f"lab up in {elapsed:.1f}s: {len(doc['hosts'])} hosts, pid {proc.pid}, dir {run_dir}")
@@ -154,12 +169,10 @@ def status(args: argparse.Namespace) -> int:
         print(f"lab not running ({run_dir})")
         return 3
     server = json.loads((run_dir / "server.json").read_text())
-    base = f"http://{server['control']['address']}:{server['control']['port']}"
-    with urllib.request.urlopen(base + "/endpoints", timeout=5) as r:
-        endpoints = json.load(r)
-    with urllib.request.urlopen(base + "/stats", timeout=5) as r:
-        stats = json.load(r)
-    print(f"lab running: pid {pid}, control {base}, {len(endpoints)} hosts")
+    endpoints = _control(run_dir, "/endpoints")
+    stats = _control(run_dir, "/stats")
+    control = f"{server['control']['address']}:{server['control']['port']}"
+    print(f"lab running: pid {pid}, control {control}, {len(endpoints)} hosts")
     for name, eps in endpoints.items():
         listening = " ".join(f"{t}:{a}:{p}" for a, p, t in eps) or "(no listener)"
         print(f"  {name:10} {listening:50} requests={stats[name]['requests']}")
