@@ -232,3 +232,15 @@ def test_spnego_wrapped_ntlm_with_encryption(fresh):
     (sig_len,) = struct.unpack("<I", part[:4])
     plain = ctx.unwrap_winrm(part[4:4 + sig_len], part[4 + sig_len:-len(boundary + b"--\r\n")])
     assert b"<cfg:Config" in plain
+
+
+def test_uac_remote_restrictions_for_local_admins(fresh):
+    """A second local admin is filtered (AccessDenied) unless LocalAccountTokenFilterPolicy=1."""
+    for host in ("win02", "win01"):  # win01's scenario sets LocalAccountTokenFilterPolicy=1
+        state = fresh.state(host)
+        state["users"]["opsadmin"] = {"password": "Lab-Adm1n!Secret-7q", "admin": True}
+        fresh.set_state(host, state)
+    with pytest.raises(WSManFaultError) as err:
+        wh.get(wh.protocol(fresh, "win02", user="opsadmin"), wh.CONFIG)
+    assert err.value.wsman_fault_code == 5
+    wh.get(wh.protocol(fresh, "win01", user="opsadmin"), wh.CONFIG)

@@ -61,6 +61,12 @@ def host_state(spec: HostSpec, scenario: Scenario, cert: dict[str, Any]) -> dict
     }
 
 
+def ntlm_user_lines(host: str, users: dict[str, dict[str, Any]]) -> set[str]:
+    """NTLM_USER_FILE lines: a local account answers to "user", ".\\user" and "HOST\\user"."""
+    return {f"{domain}:{user}:{info['password']}" for user, info in users.items()
+            for domain in ("", ".", host.upper())}
+
+
 def build(scenario: Scenario, run_dir: Path) -> dict[str, Any]:
     """Write everything the server and the tests need; returns the hosts.json document."""
     run_dir = run_dir.resolve()
@@ -107,10 +113,7 @@ def build(scenario: Scenario, run_dir: Path) -> dict[str, Any]:
             "stats_file": str(stats_file),
             "description": spec.description,
         }
-        for user, info in spec.users.items():
-            # Local accounts answer to "user", ".\user" and "HOST\user".
-            for domain in ("", ".", spec.name.upper()):
-                ntlm_lines.add(f"{domain}:{user}:{info['password']}")
+        ntlm_lines |= ntlm_user_lines(spec.name, spec.users)
 
     atomic_write(run_dir / "ntlm_users.txt", "\n".join(sorted(ntlm_lines)) + "\n")
     doc = {"scenario": str(scenario.path.resolve()), "run_dir": str(run_dir), "ca": ca_file, "hosts": hosts}

@@ -64,7 +64,9 @@ class _Handler(BaseHTTPRequestHandler):
                 with lab.hosts[name].lock:
                     self._reply(200, lab.hosts[name].state)
             elif route == ("PUT", "/state") and name:
-                changed = lab.apply(name, lambda h: h.replace(json.loads(payload)))
+                new_state = json.loads(payload)
+                lab.check_users(name, new_state.get("users") or {})
+                changed = lab.apply(name, lambda h: h.replace(new_state))
                 self._reply(200, {"host": name, "changed": changed})
             elif route in (("POST", "/reload"), ("POST", "/restore")) and name:
                 op = "reload" if route[1] == "/reload" else "restore"

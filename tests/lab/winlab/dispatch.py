@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from . import faults, schema, xmlns
+from . import faults, registry, schema, xmlns
 from .operation import Context, Reply
 from .resources import config, enumeration, listener, shell, stdregprov, wmi
 
@@ -27,10 +27,32 @@ _COMPUTER_SYSTEM = {
 }
 
 
+_UAC = r"HKEY_LOCAL_MACHINE\SOFTWARE\Microsoft\Windows\CurrentVersion\Policies\System"
+
+
+def elevated(ctx: Context) -> bool:
+    """Whether the network logon token still holds Administrators (UAC remote restrictions).
+
+    Remote logons of local accounts get a filtered token unless LocalAccountTokenFilterPolicy=1;
+    the built-in Administrator (RID 500) is exempt unless FilterAdministratorToken=1.
+    """
+    if not ctx.principal.admin:
+        return False
+    key = ctx.host.registry.find_path(_UAC)
+
+    def dword(name: str) -> int:
+        value = registry.get_value(key, name) if key is not None else None
+        return int(value["data"]) if value is not None and value["type"] == "REG_DWORD" else 0
+
+    if ctx.principal.user.lower() == "administrator":
+        return dword("FilterAdministratorToken") != 1
+    return dword("LocalAccountTokenFilterPolicy") == 1
+
+
 def handle(ctx: Context) -> Reply:
     """Run one operation; raises WSManFault for anything Windows would refuse."""
     req = ctx.request
-    if not ctx.principal.admin:
+    if not elevated(ctx):
         # RootSDDL grants access to Administrators only; checked before any resource.
         raise faults.access_denied()
     action = req.action

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from . import control
+from .build import ntlm_user_lines
 from .hoststate import HostState, atomic_write
 from .network import NetworkManager
 
@@ -36,12 +37,33 @@ class LabServer:
         self._stopped = threading.Event()
 
     def apply(self, name: str, change: Callable[[HostState], Any]) -> Any:
-        """Run a state change for one host and re-sync its listeners."""
+        """Run a state change for one host, then re-sync its listeners and the NTLM accounts."""
         host = self.hosts[name]
         with host.lock:
             result = change(host)
+        self.write_ntlm_users()
         self.network.sync(host)
         return result
+
+    def check_users(self, name: str, users: dict[str, Any]) -> None:
+        """One NTLM user file serves every host, so a user name must keep one password."""
+        for other in self.hosts.values():
+            if other.name == name:
+                continue
+            for user, info in other.users().items():
+                mine = next((i for u, i in users.items() if u.lower() == user.lower()), None)
+                if mine is not None and mine.get("password") != info["password"]:
+                    raise ValueError(f"user {user} has another password on {other.name}")
+
+    def write_ntlm_users(self) -> None:
+        lines: set[str] = set()
+        for host in self.hosts.values():
+            with host.lock:
+                lines |= ntlm_user_lines(host.name, host.users())
+        text = "\n".join(sorted(lines)) + "\n"
+        path = self.run_dir / "ntlm_users.txt"
+        if path.read_text(encoding="utf-8") != text:
+            atomic_write(path, text)
 
     def _flush_loop(self) -> None:
         while not self._stopped.wait(0.2):
