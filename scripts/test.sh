@@ -33,14 +33,14 @@ sanity() {
   mkdir -p ~/.ansible/test/cache
   cp tests/sanity/offline_get_pip.py ~/.ansible/test/cache/get_pip_${pipver//./_}.py
   (cd "$dest" && ansible-test sanity --venv --python "$(python -c 'import sys; print("%d.%d" % sys.version_info[:2])')" \
-     --color no > ../../../sanity.log 2>&1)
+     --color no > "$ROOT/.build/sanity.log" 2>&1)
   local rc=$?
   grep -E "^(ERROR|FATAL|WARNING: Skipping)" .build/sanity.log | grep -v "^WARNING: Skipping" | head -50
   return $rc
 }
 
 lint() {
-  ansible-lint --profile production --offline -q plugins roles meta galaxy.yml tests/integration/playbooks 2>&1 | tail -30
+  ansible-lint -q 2>&1 | tail -30
   return "${PIPESTATUS[0]}"
 }
 

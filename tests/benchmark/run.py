@@ -50,7 +50,7 @@ def main() -> None:
     here = Path(__file__).resolve().parent
     info_times, debug_times, trips = [], [], []
     try:
-        for _ in range(args.rounds):
+        for _round in range(args.rounds):
             debug_times.append(timed_playbook(here / "debug.yml", lab.inventory, args.forks))
             lab.reset_counters()
             info_times.append(timed_playbook(here / "info.yml", lab.inventory, args.forks))
@@ -60,7 +60,8 @@ def main() -> None:
                        check=False, stdout=subprocess.DEVNULL)
 
     info, debug = min(info_times), min(debug_times)
-    print("hosts                          %d (forks %d, cores %d)" % (len(bench_hosts), args.forks, os.cpu_count() or 0))
+    cores = os.cpu_count() or 0
+    print("hosts                          %d (forks %d, cores %d)" % (len(bench_hosts), args.forks, cores))
     print("WS-Man round trips per host    %.2f" % (sum(trips) / len(trips)))
     print("winrm_info wall time           %.2f s  (runs: %s)" % (info, ", ".join("%.2f" % t for t in info_times)))
     print("ansible.builtin.debug wall     %.2f s  (runs: %s)" % (debug, ", ".join("%.2f" % t for t in debug_times)))

@@ -161,14 +161,14 @@ def test_check_mode_writes_nothing() -> None:
 
 
 def test_cbt_idempotent_case_insensitive() -> None:
-    result, _ = run(ConfigHost({"service.auth.cbt_hardening_level": "Relaxed"}),
-                    {"service": {"cbt_hardening_level": "relaxed"}})
+    host = ConfigHost({"service.auth.cbt_hardening_level": "Relaxed"})
+    result, _sent = run(host, {"service": {"cbt_hardening_level": "relaxed"}})
     assert result["changed"] is False
 
 
 def test_gpo_controlled_value_refused_before_any_put() -> None:
     host = ConfigHost({"service.auth.basic": "true"}, gpo={"service.auth.basic"})
-    result, _ = run(host, {"service": {"basic": False, "credssp": True}})
+    result, _sent = run(host, {"service": {"basic": False, "credssp": True}})
     assert result["failed"] is True
     assert result["changed"] is False
     assert "HKLM\\SOFTWARE\\Policies\\Microsoft\\Windows\\WinRM\\Service\\AllowBasic" in result["msg"]
@@ -177,7 +177,7 @@ def test_gpo_controlled_value_refused_before_any_put() -> None:
 
 def test_lockout_guard_refuses() -> None:
     host = ConfigHost({"service.auth.basic": "true"})
-    result, _ = run(host, {"service": {"basic": False}}, auth="basic")
+    result, _sent = run(host, {"service": {"basic": False}}, auth="basic")
     assert result["failed"] is True
     assert result["changed"] is False
     assert result["msg"].startswith("refusing to lock this controller out of win01: ")

@@ -78,7 +78,7 @@ def test_must_understand_flags() -> None:
 
 
 def test_message_id_format_and_uniqueness() -> None:
-    ids = {env.Request(env.ACTION_GET, CONFIG).message_id for _ in range(50)}
+    ids = {env.Request(env.ACTION_GET, CONFIG).message_id for _round in range(50)}
     assert len(ids) == 50
     assert all(MESSAGE_ID.match(i) for i in ids)
     fixed = env.Request(env.ACTION_GET, CONFIG, message_id="uuid:11111111-2222-3333-4444-555555555555")
@@ -125,8 +125,8 @@ def test_same_header_shape_as_recorded_windows_get(recorded_root: Loader) -> Non
     assert _header_shape(ours) == _header_shape(recorded)
     # and the values Windows' client used for this Get
     for path in ("a:Action", "w:ResourceURI", "w:OperationTimeout", "w:MaxEnvelopeSize", "a:ReplyTo/a:Address"):
-        assert ours.findtext("s:Header/" + path, namespaces=NS) == recorded.findtext("s:Header/" + path,
-                                                                                      namespaces=NS), path
+        expected = recorded.findtext("s:Header/" + path, namespaces=NS)
+        assert ours.findtext("s:Header/" + path, namespaces=NS) == expected, path
     recorded_id = recorded.findtext("s:Header/a:MessageID", namespaces=NS)
     assert recorded_id is not None
     assert MESSAGE_ID.match(recorded_id)

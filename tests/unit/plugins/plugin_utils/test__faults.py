@@ -25,7 +25,7 @@ def _parse_fault(body: str) -> faults.WSManFault | None:
 
 def test_recorded_invalid_selectors(recorded_root: Loader) -> None:
     fault = faults.parse_fault(recorded_root("fault-invalid-selectors.response.xml"), TARGET, "Get windows/shell")
-    assert type(fault) is faults.InvalidSelectorsFault
+    assert fault.__class__ is faults.InvalidSelectorsFault
     assert fault.code == "s:Sender"
     assert fault.subcode == "w:InvalidSelectors"
     assert fault.wsman_code == faults.CODE_INVALID_SELECTORS == 2150858843
@@ -45,7 +45,7 @@ def test_recorded_invalid_selectors(recorded_root: Loader) -> None:
 
 def test_recorded_invalid_header(recorded_root: Loader) -> None:
     fault = faults.parse_fault(recorded_root("fault-invalid-header.response.xml"))
-    assert type(fault) is faults.WSManFault  # no dedicated class for 2150858767
+    assert fault.__class__ is faults.WSManFault  # no dedicated class for 2150858767
     assert fault.code == "s:Sender"
     assert fault.subcode == "a:InvalidMessageInformationHeader"
     assert fault.wsman_code == faults.CODE_INVALID_HEADER
@@ -61,7 +61,7 @@ def test_recorded_invalid_header(recorded_root: Loader) -> None:
 
 def test_recorded_wmi_provider_fault_takes_innermost(recorded_root: Loader) -> None:
     fault = faults.parse_fault(recorded_root("winrb-soap_fault_v2.xml"))
-    assert type(fault) is faults.WSManFault
+    assert fault.__class__ is faults.WSManFault
     assert fault.subcode == "n:CannotProcessFilter"
     assert fault.wsman_code == faults.CODE_CANNOT_PROCESS_FILTER
     # the outer WSManFault says Machine="localhost", the innermost one names the real host
@@ -72,7 +72,7 @@ def test_recorded_wmi_provider_fault_takes_innermost(recorded_root: Loader) -> N
 
 def test_recorded_msft_wmi_error(recorded_root: Loader) -> None:
     fault = faults.parse_fault(recorded_root("winrb-wmi_error_v2.xml"))
-    assert type(fault) is faults.WSManFault
+    assert fault.__class__ is faults.WSManFault
     assert fault.code == "s:Sender"
     assert fault.subcode == "w:QuotaLimit"
     assert fault.wsman_code == 2150859173  # p:error_Code of the MSFT_WmiError
@@ -97,7 +97,7 @@ def test_gpo_controlled_code() -> None:
         wsman_code=2150858890,
         message="The config setting AllowBasic cannot be changed because is controlled by policies.",
     ))
-    assert type(fault) is faults.GPOControlledFault
+    assert fault.__class__ is faults.GPOControlledFault
     assert fault.wsman_code == faults.CODE_GPO_CONTROLLED
     assert "controlled by policies" in str(fault)
     assert "0x8033808A" in str(fault)
@@ -106,7 +106,7 @@ def test_gpo_controlled_code() -> None:
 
 def test_access_denied_code_5() -> None:
     fault = _parse_fault(fault_body(reason="Access is denied.", subcode="w:AccessDenied", wsman_code=5))
-    assert type(fault) is faults.AccessDeniedFault
+    assert fault.__class__ is faults.AccessDeniedFault
     assert fault.wsman_code == 5
     assert fault.detail == "Access is denied."
     # detail equals reason: shown once
@@ -124,7 +124,7 @@ def test_access_denied_code_5() -> None:
 )
 def test_code_mapping(code: int, cls: type[faults.WSManFault]) -> None:
     fault = _parse_fault(fault_body(subcode="w:Whatever", wsman_code=code))
-    assert type(fault) is cls
+    assert fault.__class__ is cls
     assert fault.wsman_code == code
 
 
@@ -141,7 +141,7 @@ def test_code_mapping(code: int, cls: type[faults.WSManFault]) -> None:
 )
 def test_subcode_only_mapping(subcode: str, cls: type[faults.WSManFault]) -> None:
     fault = _parse_fault(fault_body(reason="Refused.", subcode=subcode))
-    assert type(fault) is cls
+    assert fault.__class__ is cls
     assert fault.wsman_code is None
     assert fault.subcode == subcode
     assert fault.message == "Refused. (%s)" % subcode
@@ -149,18 +149,18 @@ def test_subcode_only_mapping(subcode: str, cls: type[faults.WSManFault]) -> Non
 
 def test_code_wins_over_subcode() -> None:
     fault = _parse_fault(fault_body(subcode="w:InvalidSelectors", wsman_code=faults.CODE_GPO_CONTROLLED))
-    assert type(fault) is faults.GPOControlledFault
+    assert fault.__class__ is faults.GPOControlledFault
 
 
 def test_unknown_code_falls_back_to_subcode() -> None:
     fault = _parse_fault(fault_body(subcode="w:SchemaValidationError", wsman_code=2150858888))
-    assert type(fault) is faults.SchemaValidationFault
+    assert fault.__class__ is faults.SchemaValidationFault
     assert fault.wsman_code == 2150858888
 
 
 def test_fault_without_detail() -> None:
     fault = _parse_fault(fault_body(reason="The action is not supported by the service.", subcode=None))
-    assert type(fault) is faults.WSManFault
+    assert fault.__class__ is faults.WSManFault
     assert fault.code == "s:Sender"
     assert fault.subcode is None
     assert fault.wsman_code is None
@@ -178,7 +178,7 @@ def test_fault_without_reason_text() -> None:
 
 def test_non_numeric_code_is_ignored() -> None:
     fault = _parse_fault(fault_body(subcode="w:AccessDenied", wsman_code="0x5"))
-    assert type(fault) is faults.AccessDeniedFault  # falls back to the subcode
+    assert fault.__class__ is faults.AccessDeniedFault  # falls back to the subcode
     assert fault.wsman_code is None
 
 
@@ -204,7 +204,7 @@ def test_outer_code_wins_over_inner() -> None:
         "</f:ProviderFault></f:Message></f:WSManFault></s:Detail></s:Fault>"
     )
     fault = _parse_fault(body)
-    assert type(fault) is faults.AccessDeniedFault
+    assert fault.__class__ is faults.AccessDeniedFault
     assert fault.wsman_code == 5
     assert fault.machine == "inner"
     assert fault.detail == "inner text"

@@ -63,7 +63,7 @@ def test_recorded_reply_every_value(recorded_config: mc.WinRMConfig) -> None:
 def test_recorded_reply_types(recorded_config: mc.WinRMConfig) -> None:
     py_type = {"bool": bool, "int": int, "str": str}
     for key, setting in recorded_config.settings.items():
-        assert type(setting.value) is py_type[setting.leaf.kind], key
+        assert setting.value.__class__ is py_type[setting.leaf.kind], key
         assert setting.leaf is mc.LEAVES[key]
 
 

@@ -22,7 +22,7 @@ class FakeRegistry:
         self.calls.append(("EnumValues", key))
         if key not in self.keys:
             return None
-        return {name: kind for name, (kind, _) in self.keys[key].items()}
+        return {name: kind for name, (kind, _data) in self.keys[key].items()}
 
     def enum_keys(self, key: str) -> list[str] | None:
         self.calls.append(("EnumKey", key))
@@ -128,8 +128,10 @@ def test_list_without_flag_is_unknown_not_disabled() -> None:
 @pytest.mark.parametrize(
     ("entries", "wsman"),
     [
-        (["wsman/a.lab.test", "TERMSRV/*", "WSMAN/b", "*", " * ", "http/*"], ["wsman/a.lab.test", "WSMAN/b", "*",
-                                                                             " * "]),
+        (
+            ["wsman/a.lab.test", "TERMSRV/*", "WSMAN/b", "*", " * ", "http/*"],
+            ["wsman/a.lab.test", "WSMAN/b", "*", " * "],
+        ),
         ([], []),
         (["TERMSRV/x"], []),
     ],

@@ -51,7 +51,7 @@ def test_enum_values_zips_names_and_types() -> None:
 
 
 def test_enum_values_empty_key_and_absent_key() -> None:
-    r, _ = registry({"ReturnValue": "0"}, {"ReturnValue": "2"})
+    r, _sent = registry({"ReturnValue": "0"}, {"ReturnValue": "2"})
     assert r.enum_values(KEY) == {}
     assert r.enum_values(KEY) is None
 
@@ -84,7 +84,7 @@ def test_get_string() -> None:
 
 
 def test_access_denied_is_registry_error() -> None:
-    r, _ = registry({"ReturnValue": "5"})
+    r, _sent = registry({"ReturnValue": "5"})
     with pytest.raises(reg.RegistryError) as info:
         r.enum_values(KEY)
     assert "HKLM\\%s: access denied" % KEY in str(info.value)
@@ -94,14 +94,14 @@ def test_access_denied_is_registry_error() -> None:
 
 @pytest.mark.parametrize(("code", "text"), [("87", "Win32 error 87"), ("-2147217405", "Win32 error -2147217405")])
 def test_other_return_values(code: str, text: str) -> None:
-    r, _ = registry({"ReturnValue": code})
+    r, _sent = registry({"ReturnValue": code})
     with pytest.raises(reg.RegistryError, match=text):
         r.get_dword(KEY, "X")
 
 
 @pytest.mark.parametrize("outputs", [{}, {"ReturnValue": ""}, {"ReturnValue": "zero"}])
 def test_missing_return_value_is_protocol_error(outputs: Outputs) -> None:
-    r, _ = registry(outputs)
+    r, _sent = registry(outputs)
     with pytest.raises(ProtocolError, match="no numeric ReturnValue"):
         r.enum_keys(KEY)
 
@@ -127,13 +127,13 @@ def test_write_methods(call: Any, method: str, extra: dict[str, Any]) -> None:
 
 
 def test_delete_of_absent_value_is_not_an_error() -> None:
-    r, _ = registry({"ReturnValue": "2"}, {"ReturnValue": "2"})
+    r, _sent = registry({"ReturnValue": "2"}, {"ReturnValue": "2"})
     assert r.delete_value(KEY, "gone") is None  # type: ignore[func-returns-value]
     assert r.delete_key(KEY) is None  # type: ignore[func-returns-value]
 
 
 def test_write_access_denied() -> None:
-    r, _ = registry({"ReturnValue": "5"})
+    r, _sent = registry({"ReturnValue": "5"})
     with pytest.raises(reg.RegistryError, match="access denied"):
         r.set_dword(KEY, "AllowFreshCredentials", 1)
 

@@ -115,7 +115,7 @@ def test_send_passes_settings_to_pywinrm(fake_winrm: Install) -> None:
 def test_session_is_reused_and_counted(fake_winrm: Install) -> None:
     cls = fake_winrm(ntlm=[b"1", b"2", b"3"])
     t = _transport.WSManTransport(settings())
-    assert [t.send(b"x", "op")[1] for _ in range(3)] == [b"1", b"2", b"3"]
+    assert [t.send(b"x", "op")[1] for _round in range(3)] == [b"1", b"2", b"3"]
     assert len(cls.instances) == 1
     assert t.round_trips == 3
 
@@ -205,7 +205,7 @@ def test_error_mapping(fake_winrm: Install, kwargs: dict[str, Any], outcome: Out
     with pytest.raises(WSManError) as info:
         t.send(b"<payload/>", "Get config")
     err = info.value
-    assert type(err) is cls, (type(err), str(err))
+    assert err.__class__ is cls, (type(err), str(err))
     text = str(err)
     for needle in needles:
         assert needle in text, (needle, text)

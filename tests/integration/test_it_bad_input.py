@@ -5,7 +5,7 @@ from __future__ import annotations
 import socket
 
 import pytest
-from conftest import Lab
+from client import Lab
 
 
 def _free_port() -> int:
@@ -39,8 +39,8 @@ CASES = [
      "refused an unencrypted message over HTTP", False),
     ("wrong-connection-plugin", "winrm_info", {}, {"ansible_connection": "local"},
      "set ansible_connection to ansible.builtin.winrm", False),
-    ("read-timeout-not-above-operation", "winrm_info", {}, {"ansible_winrm_read_timeout_sec": 10,
-                                                           "ansible_winrm_operation_timeout_sec": 20},
+    ("read-timeout-not-above-operation", "winrm_info", {},
+     {"ansible_winrm_read_timeout_sec": 10, "ansible_winrm_operation_timeout_sec": 20},
      "read_timeout (10 s) must exceed operation_timeout (20 s)", False),
 ]
 

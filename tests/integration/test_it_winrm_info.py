@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from conftest import Lab, Run
+from client import Lab
 
 
 def ids(result: dict) -> set[str]:
@@ -10,7 +10,7 @@ def ids(result: dict) -> set[str]:
 
 
 def test_audit_reports_each_host_and_how_it_was_reached(fresh: Lab, playbook) -> None:
-    run: Run = playbook("winrm_info")
+    run = playbook("winrm_info")
     assert set(run.results) == {"win01", "win02", "win03"}, run.output
     win01, win02, win03 = (run.results[h] for h in ("win01", "win02", "win03"))
     for result in (win01, win02, win03):
