@@ -96,3 +96,31 @@ def test_force_applies_and_the_lab_really_locks_basic_out(fresh: Lab, playbook) 
     after = playbook("winrm_info", hosts={"win01": {}}).results["win01"]
     assert after.get("unreachable") is True
     assert "basic authentication as 'Administrator' was rejected" in after["msg"]
+
+
+def _plant_dword(state: dict, key: str, name: str, data: int) -> dict:
+    """Set a REG_DWORD in a lab host state (registry kept as nested subkeys/values)."""
+    node = state["registry"]["HKEY_LOCAL_MACHINE"]
+    for part in key.split("\\"):
+        node = node["subkeys"].setdefault(part, {"subkeys": {}, "values": []})
+    node["values"] = [v for v in node["values"] if v["name"] != name] + [
+        {"name": name, "type": "REG_DWORD", "data": data}
+    ]
+    return state
+
+
+def test_fault_mid_run_group_policy_lands_between_read_and_write(fresh: Lab, playbook) -> None:
+    # gpupdate applies "Allow Basic authentication" (client) after the module read the config
+    # and before its Put: the host refuses the Put with the real GPO fault.
+    policy = _plant_dword(fresh.state("win02"), "SOFTWARE\\Policies\\Microsoft\\Windows\\WinRM\\Client",
+                          "AllowBasic", 1)
+    fresh.arm("win02", "Put", policy)
+    run = playbook("winrm_auth", {"client": {"basic": False}}, hosts={"win02": {}})
+    result = run.results["win02"]
+    assert result["failed"] is True and not result.get("unreachable"), result
+    assert "Put config/client/auth" in result["msg"]
+    assert "controlled by policies" in result["msg"] and "0x8033808A" in result["msg"]
+    assert "Traceback" not in run.output
+    # Nothing of ours was written: Basic is still on, now held by the policy.
+    assert fresh.state("win02")["config"]["Client"]["Auth"]["Basic"] == "true"
+    assert fresh.stats("win02")["by_action"]["Put"] == 1

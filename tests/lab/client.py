@@ -87,6 +87,14 @@ class Lab:
         """Replace the host's whole state; returns True if the state file changed."""
         return bool(self._control("PUT", f"/state?host={self._check(host)}", state)["changed"])
 
+    def arm(self, host: str, action: str, state: dict[str, Any]) -> None:
+        """Replace the host's state just before its next ``action`` request (e.g. "Put") is handled.
+
+        Reproduces a change landing between a client's read and its write, such as Group
+        Policy being applied by gpupdate. The new state must keep the host's users.
+        """
+        self._control("POST", f"/arm?host={self._check(host)}&action={action}", state)
+
     def restore(self, host: str | None = None) -> None:
         for name in [self._check(host)] if host else list(self.hosts):
             self._control("POST", f"/restore?host={name}")

@@ -26,6 +26,7 @@ from ansible_collections.winauth.winrm.plugins.plugin_utils._model_delegation im
 )
 from ansible_collections.winauth.winrm.plugins.plugin_utils._model_listener import Listener
 from ansible_collections.winauth.winrm.plugins.plugin_utils._posture import Posture
+from ansible_collections.winauth.winrm.plugins.plugin_utils._registry import REG_DWORD, REG_SZ
 from ansible_collections.winauth.winrm.plugins.plugin_utils._xml import NS, parse, q, text_of
 
 ENDPOINT = "http://win01.lab.test:5985/wsman"
@@ -261,3 +262,37 @@ def make_posture(
 def q_text(elem: ET.Element, prefix: str, local: str) -> str | None:
     """Text of a direct child in a known namespace."""
     return text_of(elem.find(q(prefix, local)))
+
+
+RegValue = tuple[int, "int | str"]
+
+
+class FakeRegistry:
+    """An in-memory HKLM: ``{key path: {value name: (REG_* type, data)}}`` plus subkeys."""
+
+    def __init__(self, keys: dict[str, dict[str, RegValue]]) -> None:
+        self.keys = keys
+        self.calls: list[tuple[str, ...]] = []
+
+    def enum_values(self, key: str) -> dict[str, int] | None:
+        self.calls.append(("EnumValues", key))
+        if key not in self.keys:
+            return None
+        return {name: kind for name, (kind, _data) in self.keys[key].items()}
+
+    def enum_keys(self, key: str) -> list[str] | None:
+        self.calls.append(("EnumKey", key))
+        if key not in self.keys:
+            return None
+        prefix = key + "\\"
+        return [k[len(prefix):] for k in self.keys if k.startswith(prefix) and "\\" not in k[len(prefix):]]
+
+    def get_dword(self, key: str, name: str) -> int | None:
+        self.calls.append(("GetDWORDValue", key, name))
+        kind, data = self.keys.get(key, {}).get(name, (0, ""))
+        return data if kind == REG_DWORD and isinstance(data, int) else None
+
+    def get_string(self, key: str, name: str) -> str | None:
+        self.calls.append(("GetStringValue", key, name))
+        kind, data = self.keys.get(key, {}).get(name, (0, ""))
+        return data if kind == REG_SZ and isinstance(data, str) else None

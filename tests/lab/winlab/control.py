@@ -68,6 +68,12 @@ class _Handler(BaseHTTPRequestHandler):
                 lab.check_users(name, new_state.get("users") or {})
                 changed = lab.apply(name, lambda h: h.replace(new_state))
                 self._reply(200, {"host": name, "changed": changed})
+            elif route == ("POST", "/arm") and name and query.get("action"):
+                new_state = json.loads(payload)
+                lab.check_users(name, new_state.get("users") or {})
+                with lab.hosts[name].lock:
+                    lab.hosts[name].armed[query["action"]] = new_state
+                self._reply(200, {"host": name, "armed": query["action"]})
             elif route in (("POST", "/reload"), ("POST", "/restore")) and name:
                 op = "reload" if route[1] == "/reload" else "restore"
                 changed = lab.apply(name, lambda h: getattr(h, op)())

@@ -108,6 +108,9 @@ class HostState:
         self.version = 0
         self.on_change: Callable[[HostState], None] | None = None
         self.listeners_dirty = False
+        # Test hook: a state to apply just before the next request of an action arrives,
+        # to reproduce races such as Group Policy applying between a client's read and write.
+        self.armed: dict[str, dict[str, Any]] = {}
         self.shells: dict[str, dict[str, Any]] = {}
         self.enumerations: dict[str, dict[str, Any]] = {}
         self._effective: tuple[int, schema.Effective] | None = None
@@ -169,12 +172,20 @@ class HostState:
             self.listeners_dirty = True
             return changed
 
+    def fire_armed(self, action: str) -> None:
+        """Apply the state armed for ``action`` (if any) before that request is handled."""
+        with self.lock:
+            new_state = self.armed.pop(action, None)
+            if new_state is not None:
+                self.replace(new_state)
+
     def reload(self) -> bool:
         """Re-read the state file (after an external edit)."""
         return self.replace(json.loads(self.state_file.read_text(encoding="utf-8")))
 
     def restore(self) -> bool:
         """Back to the scenario state of the last `labctl up`."""
+        self.armed.clear()
         return self.replace(json.loads(self.scenario_file.read_text(encoding="utf-8")))
 
     def flush_stats(self) -> None:

@@ -6,40 +6,9 @@ import pytest
 
 from ansible_collections.winauth.winrm.plugins.plugin_utils import _model_delegation as md
 from ansible_collections.winauth.winrm.plugins.plugin_utils._registry import REG_DWORD, REG_SZ
+from ansible_collections.winauth.winrm.tests.unit.helpers import FakeRegistry, RegValue
 
 KEY = md.DELEGATION_KEY
-Value = tuple[int, "int | str"]
-
-
-class FakeRegistry:
-    """An in-memory HKLM: ``{key path: {value name: (REG_* type, data)}}`` plus subkeys."""
-
-    def __init__(self, keys: dict[str, dict[str, Value]]) -> None:
-        self.keys = keys
-        self.calls: list[tuple[str, ...]] = []
-
-    def enum_values(self, key: str) -> dict[str, int] | None:
-        self.calls.append(("EnumValues", key))
-        if key not in self.keys:
-            return None
-        return {name: kind for name, (kind, _data) in self.keys[key].items()}
-
-    def enum_keys(self, key: str) -> list[str] | None:
-        self.calls.append(("EnumKey", key))
-        if key not in self.keys:
-            return None
-        prefix = key + "\\"
-        return [k[len(prefix):] for k in self.keys if k.startswith(prefix) and "\\" not in k[len(prefix):]]
-
-    def get_dword(self, key: str, name: str) -> int | None:
-        self.calls.append(("GetDWORDValue", key, name))
-        kind, data = self.keys.get(key, {}).get(name, (0, ""))
-        return data if kind == REG_DWORD and isinstance(data, int) else None
-
-    def get_string(self, key: str, name: str) -> str | None:
-        self.calls.append(("GetStringValue", key, name))
-        kind, data = self.keys.get(key, {}).get(name, (0, ""))
-        return data if kind == REG_SZ and isinstance(data, str) else None
 
 
 def test_absent_key_is_one_call() -> None:
@@ -52,7 +21,7 @@ def test_absent_key_is_one_call() -> None:
 
 def test_lists_sorted_numerically_with_flags() -> None:
     fresh = KEY + "\\AllowFreshCredentials"
-    values: dict[str, Value] = {str(i): (REG_SZ, "wsman/host%02d.lab.test" % i) for i in (1, 2, 10, 11, 3)}
+    values: dict[str, RegValue] = {str(i): (REG_SZ, "wsman/host%02d.lab.test" % i) for i in (1, 2, 10, 11, 3)}
     values["extra"] = (REG_SZ, "wsman/named-value")
     values["4"] = (REG_SZ, "")  # empty strings are skipped
     fake = FakeRegistry({
