@@ -72,7 +72,7 @@ def _number_order(name: str) -> tuple[int, str]:
 
 
 def read_delegation(registry: Registry) -> DelegationPolicy:
-    """Read the policy: one round trip when no policy exists, more per list and value.
+    """Read the policy: one round trip when no policy exists; else one per flag, list and entry.
 
     Args:
         registry: StdRegProv access to the host.
@@ -83,18 +83,20 @@ def read_delegation(registry: Registry) -> DelegationPolicy:
     values = registry.enum_values(DELEGATION_KEY)
     if values is None:
         return DelegationPolicy(exists=False)
+    known = {n.lower(): n for n in (*LISTS, *LISTS.values(), *OTHER_FLAGS)}
     flags: dict[str, int] = {}
     for name, kind in values.items():
-        if kind == REG_DWORD and (name in LISTS or name in LISTS.values() or name in OTHER_FLAGS):
+        if kind == REG_DWORD and name.lower() in known:
             number = registry.get_dword(DELEGATION_KEY, name)
             if number is not None:
-                flags[name] = number
+                flags[known[name.lower()]] = number
     lists: dict[str, DelegationList] = {}
-    for subkey in registry.enum_keys(DELEGATION_KEY) or []:
-        canonical = next((n for n in LISTS if n.lower() == subkey.lower()), None)
-        if canonical is None:
+    # Windows reads a list only when its flag value exists (policy configured), so a
+    # subkey without its flag is ignored here too: no EnumKey round trip needed.
+    for canonical in LISTS:
+        if canonical not in flags:
             continue
-        path = "%s\\%s" % (DELEGATION_KEY, subkey)
+        path = "%s\\%s" % (DELEGATION_KEY, canonical)
         entries: list[str] = []
         for value_name in sorted((registry.enum_values(path) or {}), key=_number_order):
             text = registry.get_string(path, value_name)

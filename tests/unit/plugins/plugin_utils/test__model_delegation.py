@@ -60,8 +60,8 @@ def test_lists_sorted_numerically_with_flags() -> None:
     # no DWORD read for values that are not delegation flags
     assert ("GetDWORDValue", KEY, "Unrelated") not in fake.calls
     assert ("GetDWORDValue", KEY, "AllowSavedCredentials") not in fake.calls
-    assert not any(len(call) > 1 and call[1].endswith("SomethingElse") and call[0] != "EnumKey"
-                   for call in fake.calls)
+    assert not any(len(call) > 1 and call[1].endswith("SomethingElse") for call in fake.calls)
+    assert not any(call[0] == "EnumKey" for call in fake.calls)  # lists are found through their flags
     assert policy.as_dict()["lists"] == {
         "AllowFreshCredentials": {"enabled": True, "concatenate_defaults": True, "entries": list(fresh_list.entries)},
         "AllowFreshCredentialsWhenNTLMOnly": {"enabled": False, "concatenate_defaults": None,
@@ -69,14 +69,15 @@ def test_lists_sorted_numerically_with_flags() -> None:
     }
 
 
-def test_subkey_name_matched_case_insensitively() -> None:
+def test_flag_name_matched_case_insensitively() -> None:
     fake = FakeRegistry({
-        KEY: {"AllowFreshCredentials": (REG_DWORD, 1)},
-        KEY + "\\allowfreshcredentials": {"1": (REG_SZ, "wsman/a")},
+        KEY: {"allowfreshcredentials": (REG_DWORD, 1)},
+        KEY + "\\AllowFreshCredentials": {"1": (REG_SZ, "wsman/a")},
     })
     policy = md.read_delegation(fake)  # type: ignore[arg-type]
     assert policy.lists["AllowFreshCredentials"].entries == ("wsman/a",)
-    assert ("GetStringValue", KEY + "\\allowfreshcredentials", "1") in fake.calls
+    assert policy.lists["AllowFreshCredentials"].enabled is True
+    assert policy.flags == {"AllowFreshCredentials": 1}
 
 
 def test_key_without_lists() -> None:
@@ -87,11 +88,12 @@ def test_key_without_lists() -> None:
     assert policy.flags == {"AllowProtectedCreds": 1}
 
 
-def test_list_without_flag_is_unknown_not_disabled() -> None:
+def test_list_without_its_flag_is_ignored_like_windows_does() -> None:
+    # A list subkey without its flag value is "Not Configured": Windows does not apply it.
     fake = FakeRegistry({KEY: {}, KEY + "\\AllowDefaultCredentials": {"1": (REG_SZ, "TERMSRV/*")}})
-    lst = md.read_delegation(fake).lists["AllowDefaultCredentials"]  # type: ignore[arg-type]
-    assert lst.enabled is None
-    assert lst.concatenate_defaults is None
+    policy = md.read_delegation(fake)  # type: ignore[arg-type]
+    assert policy.lists == {}
+    assert fake.calls == [("EnumValues", KEY)]
 
 
 @pytest.mark.parametrize(
