@@ -10,7 +10,7 @@ bash scripts/bootstrap.sh
 # shellcheck source=collection_path.sh
 source scripts/collection_path.sh
 python tests/lab/labctl.py up --dir .lab
-ansible-playbook -i .lab/inventory.yml winauth.winrm.audit_harden \
+ansible-playbook -i .lab/inventory.yml -i tests/lab/demo_overrides.yml winauth.winrm.audit_harden \
   -e winrm_hosts=all -e "winrm_report_path=$PWD/.lab/report.md" || true
 echo
 cat .lab/report.md
