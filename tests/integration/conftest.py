@@ -45,24 +45,15 @@ class Run:
 
 @pytest.fixture(scope="session")
 def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
-    run_dir = tmp_path_factory.mktemp("itlab")
-    labctl = [sys.executable, str(ROOT / "tests" / "lab" / "labctl.py")]
-    started = subprocess.run([*labctl, "up", "--dir", str(run_dir), "--network", NETWORK],
-                             capture_output=True, text=True, timeout=120, check=False)
-    assert started.returncode == 0, started.stdout + started.stderr
-    try:
-        yield Lab(run_dir)
-    finally:
-        subprocess.run([*labctl, "down", "--dir", str(run_dir)], capture_output=True, timeout=30, check=False)
+    with Lab.started(tmp_path_factory.mktemp("itlab"), NETWORK) as instance:
+        yield instance
 
 
 @pytest.fixture
 def fresh(lab: Lab) -> Iterator[Lab]:
     """Every lab host back at its scenario state, counters at zero."""
-    lab.restore()
-    lab.reset_counters()
-    yield lab
-    lab.restore()
+    with lab.fresh():
+        yield lab
 
 
 def host_vars(lab: Lab, name: str, **overrides: Any) -> dict[str, Any]:

@@ -17,9 +17,15 @@ server applies them at once (listeners are re-bound, policies re-read).
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
+
+LABCTL = Path(__file__).resolve().parent / "labctl.py"
 
 
 class LabError(RuntimeError):
@@ -33,6 +39,30 @@ class Lab:
         self.hosts: dict[str, dict[str, Any]] = doc["hosts"]
         self.ca: str = doc["ca"]
         self.inventory = self.dir / "inventory.yml"
+
+    @classmethod
+    @contextmanager
+    def started(cls, run_dir: str | Path, network: str, *extra: str) -> Iterator[Lab]:
+        """Start a lab from scratch (``labctl up``), yield it, stop it however the block ends."""
+        labctl = [sys.executable, str(LABCTL)]
+        result = subprocess.run([*labctl, "up", "--dir", str(run_dir), "--network", network, *extra],
+                                capture_output=True, text=True, timeout=120, check=False)
+        if result.returncode != 0:
+            raise LabError("labctl up failed:\n" + result.stdout + result.stderr)
+        try:
+            yield cls(run_dir)
+        finally:
+            subprocess.run([*labctl, "down", "--dir", str(run_dir)], capture_output=True, timeout=30, check=False)
+
+    @contextmanager
+    def fresh(self) -> Iterator[Lab]:
+        """Every host at its scenario state and counters at zero, before and after the block."""
+        self.restore()
+        self.reset_counters()
+        try:
+            yield self
+        finally:
+            self.restore()
 
     # -- control API -----------------------------------------------------------
     def _control(self, method: str, path: str, payload: Any = None) -> Any:
