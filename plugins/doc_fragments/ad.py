@@ -1,0 +1,73 @@
+# Copyright: (c) 2026, winauth.winrm contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+
+class ModuleDocFragment:
+    """How plugins reach Active Directory; option names are those of _ad_settings.build_ad_settings."""
+
+    DOCUMENTATION = r"""
+options:
+  domain:
+    description:
+      - DNS name of the Active Directory domain, for example C(example.com).
+      - Domain controllers are found through the DNS SRV record C(_ldap._tcp.dc._msdcs.<domain>) unless
+        O(server) is set; it also gives the default search base.
+    type: str
+    env:
+      - name: WINAUTH_AD_DOMAIN
+  server:
+    description:
+      - Domain controller host names to use instead of DNS discovery, tried in order.
+      - Use the name in the DC's certificate (LDAPS) and its SPN (Kerberos), not an IP address.
+    type: list
+    elements: str
+    env:
+      - name: WINAUTH_AD_SERVER
+  port:
+    description: LDAP port; 636 with O(tls_mode=ldaps), else 389.
+    type: int
+  tls_mode:
+    description:
+      - C(ldaps) (TLS from the start, port 636), C(starttls) (upgrade on 389) or C(none).
+      - C(none) is only allowed with O(auth=kerberos), whose SASL layer still authenticates the DC.
+    type: str
+    choices: [ldaps, starttls, none]
+    default: ldaps
+  auth:
+    description:
+      - C(kerberos) - SASL GSSAPI with the ticket cache, or with O(username)/O(password) turned into a ticket
+        in memory (no kinit needed).
+      - C(simple) - a plain LDAP bind; refused without TLS.
+      - C(ntlm) - SASL GSS-SPNEGO with NTLM (works on OpenSSL 3 / FIPS hosts, which lack MD4); TLS only.
+    type: str
+    choices: [kerberos, simple, ntlm]
+    default: kerberos
+  username:
+    description: Bind user, C(user@REALM) for Kerberos, C(DOMAIN\user) or a DN for the others.
+    type: str
+    env:
+      - name: WINAUTH_AD_USERNAME
+  password:
+    description: Password of O(username); leave unset to use the Kerberos ticket cache.
+    type: str
+    env:
+      - name: WINAUTH_AD_PASSWORD
+  ca_cert:
+    description: CA bundle to validate the DC's LDAPS/StartTLS certificate.
+    type: path
+  validate_certs:
+    description: Validate the DC's certificate (name and issuer).
+    type: bool
+    default: true
+  search_base:
+    description: Base DN of searches; defaults to the domain's naming context (C(DC=example,DC=com)).
+    type: str
+  timeout:
+    description: Seconds for connecting and for each LDAP reply.
+    type: int
+    default: 10
+requirements:
+  - ldap3 >= 2.9.1, dnspython >= 2.4 and python-gssapi on the controller.
+"""

@@ -1,0 +1,172 @@
+# Copyright: (c) 2026, winauth.winrm contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+name: ad
+short_description: Windows hosts from Active Directory, grouped by their Kerberos readiness
+version_added: 0.2.0
+description:
+  - Reads computer accounts from Active Directory over LDAP (paged) and adds each as a host with
+    C(ansible_host) set to its C(dNSHostName).
+  - Adds the C(winauth_ad) variable (SPNs, SPN status, delegation flags, disabled, encryption types) and the
+    predicted WinRM protocol with its reason, from the same rules as the C(winauth.winrm.auth_plan) lookup.
+  - "Groups: C(kerberos_ready), C(spn_missing), C(spn_collision), C(unconstrained_delegation), C(disabled),
+    plus whatever O(groups), O(keyed_groups) and O(compose) build."
+  - The inventory file must end in C(.ad.yml) or C(.ad.yaml) (or set O(plugin) and use any name).
+options:
+  plugin:
+    description: The name of this plugin; must be C(winauth.winrm.ad).
+    required: true
+    type: str
+    choices: [winauth.winrm.ad]
+  filter:
+    description: LDAP filter ANDed with C((objectClass=computer)).
+    type: str
+    default: (!(userAccountControl:1.2.840.113556.1.4.803:=8192))
+  attributes:
+    description: Extra LDAP attributes to fetch, available to O(compose) and O(groups) under C(winauth_ad.raw).
+    type: list
+    elements: str
+    default: []
+  transport:
+    description: The WinRM transport the prediction assumes (what the hosts' C(ansible_winrm_transport) will be).
+    type: str
+    default: kerberos
+  service:
+    description: The SPN service class the prediction assumes (C(ansible_winrm_service)).
+    type: str
+    default: HTTP
+extends_documentation_fragment:
+  - winauth.winrm.ad
+  - constructed
+  - inventory_cache
+author:
+  - winauth.winrm contributors (@winauth)
+"""
+
+EXAMPLES = r"""
+# inventory/windows.ad.yml
+plugin: winauth.winrm.ad
+domain: example.com
+ca_cert: /etc/pki/example-ca.pem
+filter: (operatingSystem=Windows Server*)
+keyed_groups:
+  - key: winauth_ad.predicted_protocol
+    prefix: winrm
+compose:
+  ansible_connection: "'winrm'"
+  ansible_winrm_transport: "'kerberos'"
+cache: true
+cache_plugin: ansible.builtin.jsonfile
+cache_connection: ~/.cache/winauth-ad
+"""
+
+from typing import Any
+
+from ansible.errors import AnsibleParserError
+from ansible.plugins.inventory import BaseInventoryPlugin, Cacheable, Constructable
+
+from ansible_collections.winauth.winrm.plugins.plugin_utils._ad_accounts import ACCOUNT_ATTRIBUTES, Account
+from ansible_collections.winauth.winrm.plugins.plugin_utils._ad_errors import ADError
+from ansible_collections.winauth.winrm.plugins.plugin_utils._ad_ldap import ADConnection
+from ansible_collections.winauth.winrm.plugins.plugin_utils._ad_settings import build_ad_settings
+from ansible_collections.winauth.winrm.plugins.plugin_utils._auth_predict import HOST_ALIASES, TargetFacts, predict
+
+AD_OPTIONS = ("domain", "server", "port", "tls_mode", "auth", "username", "password", "ca_cert",
+              "validate_certs", "search_base", "timeout")
+STATUS_GROUPS = ("kerberos_ready", "spn_missing", "spn_collision", "unconstrained_delegation", "disabled")
+
+
+def host_record(account: Account, owners: dict[str, Account], service: str, transport: str) -> dict[str, Any]:
+    """The ``winauth_ad`` variable of one computer: account facts, SPN status, prediction."""
+    name = (account.dns_host_name or "").lower()
+    spn = "%s/%s" % (service, name)
+    owner = owners.get(spn.lower())
+    if owner is not None and owner.dn.lower() != account.dn.lower():
+        status = "collision"
+    elif owner is None and not (service.lower() in HOST_ALIASES and account.has_spn("HOST/%s" % name)):
+        status = "missing"
+    else:
+        status = "ok"
+    plan = predict(TargetFacts(
+        target=name, transports=(transport,), service=service, directory=True, spn_owner=owner,
+        host_account=account, wsman_spn_on_host=account.has_spn("WSMAN/%s" % name),
+    ))
+    record = account.as_dict()
+    record.update(spn=spn, spn_status=status, spn_owner=owner.sam_account_name if owner else None,
+                  predicted_protocol=plan.protocol, prediction_reason=plan.reason, fix=plan.fix)
+    return record
+
+
+class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
+    NAME = "winauth.winrm.ad"
+
+    def verify_file(self, path: str) -> bool:
+        return super().verify_file(path) and path.endswith((".ad.yml", ".ad.yaml"))
+
+    def _fetch(self) -> list[dict[str, Any]]:
+        settings = build_ad_settings(**{k: self.get_option(k) for k in AD_OPTIONS})
+        service = self.get_option("service")
+        transport = self.get_option("transport")
+        attributes = sorted(set(ACCOUNT_ATTRIBUTES) | set(self.get_option("attributes") or []))
+        computer_filter = "(&(objectClass=computer)%s)" % (self.get_option("filter") or "")
+        with ADConnection(settings) as ad:
+            computers = list(ad.search(computer_filter, attributes))
+            # One search for every account holding a <service>/ SPN finds collisions for all hosts at once.
+            owners = {
+                spn.lower(): Account.from_entry(entry)
+                for entry in ad.search("(servicePrincipalName=%s/*)" % service, ACCOUNT_ATTRIBUTES)
+                for spn in Account.from_entry(entry).spns
+                if spn.lower().startswith(service.lower() + "/")
+            }
+        hosts = []
+        for entry in computers:
+            account = Account.from_entry(entry)
+            if not account.dns_host_name:
+                continue  # never joined or pre-created: nothing to connect to
+            record = host_record(account, owners, service, transport)
+            record["raw"] = {k: v for k, v in entry.items() if k in (self.get_option("attributes") or [])}
+            hosts.append(record)
+        return hosts
+
+    def parse(self, inventory: Any, loader: Any, path: str, cache: bool = True) -> None:
+        super().parse(inventory, loader, path, cache)
+        self._read_config_data(path)
+        cache_key = self.get_cache_key(path)
+        use_cache = self.get_option("cache") and cache
+        hosts: list[dict[str, Any]] | None = None
+        if use_cache:
+            try:
+                hosts = self._cache[cache_key]
+            except KeyError:
+                hosts = None
+        if hosts is None:
+            try:
+                hosts = self._fetch()
+            except ADError as e:
+                raise AnsibleParserError("winauth.winrm.ad: %s" % e) from None
+            if self.get_option("cache"):
+                self._cache[cache_key] = hosts
+        for group in STATUS_GROUPS:
+            self.inventory.add_group(group)
+        strict = self.get_option("strict")
+        for record in hosts:
+            name = record["dns_host_name"]
+            self.inventory.add_host(name)
+            self.inventory.set_variable(name, "ansible_host", name)
+            self.inventory.set_variable(name, "winauth_ad", record)
+            for group, member in (
+                ("kerberos_ready", record["predicted_protocol"] == "kerberos"),
+                ("spn_missing", record["spn_status"] == "missing"),
+                ("spn_collision", record["spn_status"] == "collision"),
+                ("unconstrained_delegation", record["unconstrained_delegation"]),
+                ("disabled", record["disabled"]),
+            ):
+                if member:
+                    self.inventory.add_child(group, name)
+            hostvars = self.inventory.get_host(name).get_vars()
+            self._set_composite_vars(self.get_option("compose"), hostvars, name, strict=strict)
+            self._add_host_to_composed_groups(self.get_option("groups"), hostvars, name, strict=strict)
+            self._add_host_to_keyed_groups(self.get_option("keyed_groups"), hostvars, name, strict=strict)

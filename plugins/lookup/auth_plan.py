@@ -1,0 +1,141 @@
+# Copyright: (c) 2026, winauth.winrm contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+name: auth_plan
+short_description: Predict whether a WinRM connection will use Kerberos, and why not
+version_added: 0.2.0
+description:
+  - For each term - an inventory host (its own connection variables are used) or a host name - predicts the
+    protocol the configured WinRM transport will really negotiate (C(kerberos), C(ntlm), C(credssp), C(basic),
+    C(certificate) or C(fail)) and the reason.
+  - "Reasons it recognises: an IP address as target, a name that does not resolve, no SPN C(<service>/<name>),
+    the SPN registered on another account (the 0x80090322 trap), a workgroup host, a local account, a disabled
+    computer account, no ticket (KDC unreachable, clock skew, wrong password)."
+  - Where credentials are available it asks the KDC for the service ticket, like C(klist get).
+  - Returns the connection variables that would make Kerberos work (FQDN C(ansible_host),
+    C(ansible_winrm_service=WSMAN) when C(HTTP/) is taken, C(ansible_winrm_kerberos_hostname_override)).
+  - Give the AD options (at least O(domain) or O(server)) so SPN owners and computer accounts can be looked
+    up; without them only DNS and the KDC are asked, and an SPN collision cannot be seen.
+options:
+  _terms:
+    description: Inventory host names or plain host names.
+    required: true
+    type: list
+    elements: str
+  transport:
+    description: Transport for terms that are not inventory hosts (inventory hosts use their own).
+    type: str
+    default: kerberos
+  service:
+    description: SPN service class for terms that are not inventory hosts.
+    type: str
+    default: HTTP
+  check_ticket:
+    description: Ask the KDC for the service ticket (with the host's own credentials, else the ticket cache).
+    type: bool
+    default: true
+extends_documentation_fragment:
+  - winauth.winrm.ad
+author:
+  - winauth.winrm contributors (@winauth)
+"""
+
+EXAMPLES = r"""
+- name: Which of my Windows hosts will use Kerberos?
+  ansible.builtin.debug:
+    msg: "{{ item.target }}: {{ item.protocol }} - {{ item.reason }}"
+  loop: "{{ query('winauth.winrm.auth_plan', *groups['windows'], domain='example.com') }}"
+
+- name: Fail early when a host would silently fall back to NTLM
+  ansible.builtin.assert:
+    that: lookup('winauth.winrm.auth_plan', inventory_hostname, domain='example.com').protocol == 'kerberos'
+    fail_msg: "{{ lookup('winauth.winrm.auth_plan', inventory_hostname, domain='example.com') }}"
+"""
+
+RETURN = r"""
+_raw:
+  description: One prediction per term.
+  type: list
+  elements: dict
+  contains:
+    target: {description: The host name or address that will be connected to., type: str}
+    protocol: {description: "kerberos, ntlm, credssp, basic, certificate or fail.", type: str}
+    reason: {description: Why., type: str}
+    spn: {description: The SPN a Kerberos client asks for., type: str}
+    fix: {description: Connection variables that would make Kerberos work., type: dict}
+"""
+
+from typing import Any
+
+from ansible.errors import AnsibleLookupError
+from ansible.plugins.lookup import LookupBase
+
+from ansible_collections.winauth.winrm.plugins.plugin_utils._ad_errors import ADError
+from ansible_collections.winauth.winrm.plugins.plugin_utils._ad_ldap import ADConnection
+from ansible_collections.winauth.winrm.plugins.plugin_utils._ad_settings import build_ad_settings
+from ansible_collections.winauth.winrm.plugins.plugin_utils._auth_facts import DirectoryFacts, gather
+from ansible_collections.winauth.winrm.plugins.plugin_utils._auth_predict import predict
+from ansible_collections.winauth.winrm.plugins.plugin_utils._errors import SettingsError
+from ansible_collections.winauth.winrm.plugins.plugin_utils._settings import build_settings
+
+AD_OPTIONS = ("domain", "server", "port", "tls_mode", "auth", "username", "password", "ca_cert",
+              "validate_certs", "search_base", "timeout")
+
+
+def _host_connection(hostvars: Any, name: str, default_transport: str, default_service: str) -> dict[str, Any]:
+    """The connection settings a host's own vars give (templated by hostvars)."""
+    hv = hostvars[name]
+
+    def var(key: str, default: Any = None) -> Any:
+        return hv[key] if key in hv else default
+
+    connection = str(var("ansible_connection", "winrm")).rsplit(".", 1)[-1]
+    if connection == "psrp":
+        auth = str(var("ansible_psrp_auth", "negotiate")).lower()
+        transport: Any = {"negotiate": "kerberos,ntlm"}.get(auth, auth)
+        service = var("ansible_psrp_negotiate_service", "WSMAN")
+        override = var("ansible_psrp_negotiate_hostname_override")
+    else:
+        transport = var("ansible_winrm_transport", default_transport)
+        service = var("ansible_winrm_service", default_service)
+        override = var("ansible_winrm_kerberos_hostname_override")
+    settings = build_settings(host=var("ansible_host", name), port=var("ansible_port"),
+                              username=var("ansible_user"), password=var("ansible_password"),
+                              transport=transport, service=service, kerberos_hostname_override=override)
+    return {"target": settings.host, "transports": settings.transports, "service": settings.service,
+            "hostname_override": settings.kerberos_hostname_override, "username": settings.username,
+            "password": settings.password}
+
+
+class LookupModule(LookupBase):
+    def run(self, terms: list[str], variables: dict[str, Any] | None = None, **kwargs: Any) -> list[dict[str, Any]]:
+        self.set_options(var_options=variables, direct=kwargs)
+        hostvars = (variables or {}).get("hostvars", {})
+        ad_opts = {k: self.get_option(k) for k in AD_OPTIONS}
+        use_ad = bool(ad_opts["domain"] or ad_opts["server"])
+        try:
+            ad = ADConnection(build_ad_settings(**ad_opts)) if use_ad else None
+            if ad is not None:
+                ad.open()
+            directory = DirectoryFacts(ad) if ad is not None else None
+            plans = []
+            try:
+                for term in terms:
+                    if term in hostvars:
+                        conn = _host_connection(hostvars, term, self.get_option("transport"),
+                                                self.get_option("service"))
+                    else:
+                        conn = {"target": term, "transports": (self.get_option("transport"),),
+                                "service": self.get_option("service"), "hostname_override": None,
+                                "username": None, "password": None}
+                    facts = gather(directory=directory, check_ticket=self.get_option("check_ticket"), **conn)
+                    plans.append(predict(facts).as_dict())
+            finally:
+                if ad is not None:
+                    ad.close()
+        except (ADError, SettingsError) as e:
+            raise AnsibleLookupError("winauth.winrm.auth_plan: %s" % e) from None
+        return plans

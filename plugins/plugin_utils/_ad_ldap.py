@@ -1,0 +1,238 @@
+# Copyright: (c) 2026, winauth.winrm contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""LDAP connection to a domain controller: TLS, bind (Kerberos, simple, NTLM) and paged search.
+
+For internal collection use only; this is not a public API.
+
+Kerberos (SASL GSSAPI) is the default and uses the ticket cache, or a password turned
+into a TGT in memory. Simple binds are refused without TLS. NTLM goes through SASL
+GSS-SPNEGO with pyspnego, whose own MD4 works where OpenSSL 3 has none (ldap3's NTLM
+calls hashlib's md4 and fails there).
+"""
+
+from __future__ import annotations
+
+import ssl
+from collections.abc import Iterator
+from typing import Any
+
+from ansible_collections.winauth.winrm.plugins.plugin_utils._ad_discovery import discover_dcs
+from ansible_collections.winauth.winrm.plugins.plugin_utils._ad_errors import (
+    ADBindError,
+    ADConnectError,
+    ADError,
+    ADSearchError,
+)
+from ansible_collections.winauth.winrm.plugins.plugin_utils._ad_settings import ADSettings
+
+try:
+    import ldap3
+    from ldap3.core import exceptions as ldap_exc
+    from ldap3.protocol.sasl.sasl import send_sasl_negotiation
+    HAS_LDAP3 = True
+except ImportError:  # pragma: no cover - reported when AD is used
+    HAS_LDAP3 = False
+
+PAGE_SIZE = 1000
+RESULT_SUCCESS = 0
+RESULT_SASL_IN_PROGRESS = 14
+RESULT_INVALID_CREDENTIALS = 49
+RESULT_STRONGER_AUTH = 8
+
+
+def _password_credentials(username: str, password: str) -> Any:
+    """A TGT in memory from a password (no kinit, no ccache file)."""
+    import gssapi  # gssapi is a hard requirement of the Kerberos path only
+    import gssapi.raw
+
+    try:
+        name = gssapi.Name(username, gssapi.NameType.user)
+        acquired = gssapi.raw.acquire_cred_with_password(name, password.encode("utf-8"), usage="initiate")
+    except gssapi.raw.GSSError as e:
+        raise ADBindError("Kerberos logon of %s failed: %s" % (username, _gss_text(e))) from None
+    return acquired.creds
+
+
+def _gss_text(error: Exception) -> str:
+    text = str(error)
+    for known, hint in (
+        ("Preauthentication failed", "wrong password"),
+        ("not found in Kerberos database", "unknown principal"),
+        ("Cannot find KDC", "no KDC for the realm: check krb5.conf (KRB5_CONFIG) or DNS SRV records"),
+        ("Cannot contact any KDC", "the KDC does not answer: check the network and krb5.conf"),
+        ("Clock skew", "clock skew: the controller's time differs from the DC's by more than 5 minutes"),
+        ("No Kerberos credentials", "no ticket: run kinit, or give username and password"),
+        ("does not specify default realm", "krb5.conf has no default_realm: give username as user@REALM"),
+    ):
+        if known in text:
+            return "%s (%s)" % (hint, known)
+    return text[:300]
+
+
+class ADConnection:
+    """One bound LDAP connection to a DC of the domain.
+
+    Args:
+        settings: validated AD settings.
+    """
+
+    def __init__(self, settings: ADSettings) -> None:
+        if not HAS_LDAP3:
+            raise ADError("ldap3 is required for Active Directory access: pip install ldap3")
+        self.settings = settings
+        self.server_name: str | None = None
+        self._conn: Any = None
+
+    def __enter__(self) -> ADConnection:
+        self.open()
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()
+
+    def _tls(self) -> Any:
+        s = self.settings
+        return ldap3.Tls(
+            validate=ssl.CERT_REQUIRED if s.validate_certs else ssl.CERT_NONE,
+            ca_certs_file=s.ca_cert,
+            version=ssl.PROTOCOL_TLS_CLIENT,
+        )
+
+    def open(self) -> None:
+        """Find a DC (explicit servers, else DNS SRV), connect, start TLS if asked, bind.
+
+        Raises:
+            ADConnectError / ADBindError: naming the DC, the cause and the fix.
+        """
+        s = self.settings
+        servers = list(s.servers) or discover_dcs(s.domain or "", timeout=s.timeout)
+        errors: list[str] = []
+        for host in servers:
+            try:
+                self._conn = self._connect(host)
+            except ADConnectError as e:
+                errors.append(str(e))
+                continue
+            self.server_name = host
+            self._bind(host)
+            return
+        raise ADConnectError("no domain controller reachable: " + "; ".join(errors))
+
+    def _connect(self, host: str) -> Any:
+        s = self.settings
+        server = ldap3.Server(host, port=s.port, use_ssl=s.tls_mode == "ldaps", tls=self._tls(),
+                              connect_timeout=s.timeout, get_info=ldap3.NONE)
+        conn = ldap3.Connection(server, authentication=ldap3.ANONYMOUS, receive_timeout=s.timeout,
+                                raise_exceptions=False, read_only=True)
+        try:
+            conn.open()
+            if s.tls_mode == "starttls" and not conn.start_tls():
+                raise ADConnectError("%s:%d refused StartTLS: %s" % (host, s.port, conn.result))
+        except ldap_exc.LDAPSocketOpenError as e:
+            text = str(e)
+            if "CERTIFICATE_VERIFY_FAILED" in text or "certificate" in text.lower():
+                raise ADConnectError(
+                    "%s:%d: TLS certificate not trusted or does not match the name (%s): set ca_cert to the "
+                    "issuing CA, or use the DC's host name as in its certificate" % (host, s.port, _short(text))
+                ) from None
+            raise ADConnectError("%s:%d unreachable (%s)" % (host, s.port, _short(text))) from None
+        except ldap_exc.LDAPException as e:
+            raise ADConnectError("%s:%d: %s" % (host, s.port, _short(str(e)))) from None
+        return conn
+
+    def _bind(self, host: str) -> None:
+        s = self.settings
+        conn = self._conn
+        try:
+            if s.auth == "kerberos":
+                creds = _password_credentials(s.username, s.password) if s.username and s.password else None
+                conn.authentication = ldap3.SASL
+                conn.sasl_mechanism = ldap3.KERBEROS
+                conn.sasl_credentials = (host, None, creds) if creds is not None else (host,)
+                ok = conn.bind()
+            elif s.auth == "simple":
+                conn.authentication = ldap3.SIMPLE
+                conn.user, conn.password = s.username, s.password
+                ok = conn.bind()
+            else:
+                ok = self._bind_spnego_ntlm(host)
+        except ADError:
+            raise
+        except Exception as e:  # gssapi and ldap3 raise assorted types during SASL
+            raise ADBindError("%s bind to %s failed: %s" % (s.auth, host, _gss_text(e))) from None
+        if not ok:
+            result = conn.result or {}
+            code = result.get("result")
+            text = result.get("message") or result.get("description") or ""
+            if code == RESULT_INVALID_CREDENTIALS:
+                cause = "invalid credentials for %s" % (s.username or "the ticket's user")
+            elif code == RESULT_STRONGER_AUTH:
+                cause = "the DC requires signing or TLS for this bind: use tls_mode ldaps/starttls or auth kerberos"
+            else:
+                cause = "%s %s" % (result.get("description", "error"), text)
+            raise ADBindError("%s bind to %s refused: %s" % (s.auth, host, cause.strip()))
+
+    def _bind_spnego_ntlm(self, host: str) -> bool:
+        import spnego
+
+        s = self.settings
+        ctx = spnego.client(s.username, s.password, hostname=host, service="ldap", protocol="ntlm")
+        conn = self._conn
+        conn.sasl_mechanism = "GSS-SPNEGO"
+        token = ctx.step()
+        while True:
+            result = send_sasl_negotiation(conn, None, token)
+            code = result.get("result")
+            if code == RESULT_SUCCESS:
+                conn.bound = True
+                return True
+            if code != RESULT_SASL_IN_PROGRESS:
+                conn.result = result
+                return False
+            token = ctx.step(result.get("saslCreds") or b"")
+
+    def search(self, search_filter: str, attributes: list[str], base: str | None = None,
+               scope: str = "subtree", page_size: int = PAGE_SIZE) -> Iterator[dict[str, Any]]:
+        """Paged search; yields ``{"dn": …, attribute: value(s)}`` per entry.
+
+        Raises:
+            ADSearchError: invalid filter or base, naming them.
+        """
+        base = base or self.settings.default_base
+        if not base:
+            raise ADSearchError("no search base: set search_base or domain")
+        ldap_scope = {"subtree": ldap3.SUBTREE, "onelevel": ldap3.LEVEL, "base": ldap3.BASE}[scope]
+        cookie: Any = None
+        while True:
+            try:
+                ok = self._conn.search(base, search_filter, search_scope=ldap_scope, attributes=attributes,
+                                       paged_size=page_size, paged_cookie=cookie)
+            except ldap_exc.LDAPInvalidFilterError as e:
+                raise ADSearchError("invalid LDAP filter %r: %s" % (search_filter, e)) from None
+            except ldap_exc.LDAPException as e:
+                raise ADSearchError("search %r under %s failed: %s" % (search_filter, base, _short(str(e)))) from None
+            result = self._conn.result or {}
+            if not ok and result.get("result") not in (0, None):
+                if result.get("result") == 32:
+                    raise ADSearchError("search base %r does not exist in this domain" % base)
+                raise ADSearchError("search %r failed: %s %s" % (search_filter, result.get("description"),
+                                                                result.get("message", "")))
+            for entry in self._conn.response or []:
+                if entry.get("type") != "searchResEntry":
+                    continue
+                yield {"dn": entry["dn"], **dict(entry["attributes"])}
+            controls = result.get("controls") or {}
+            cookie = controls.get("1.2.840.113556.1.4.319", {}).get("value", {}).get("cookie")
+            if not cookie:
+                return
+
+    def close(self) -> None:
+        if self._conn is not None:
+            try:
+                self._conn.unbind()
+            finally:
+                self._conn = None
+
+
+def _short(text: str) -> str:
+    return text if len(text) <= 200 else text[:200] + "…"

@@ -1,0 +1,157 @@
+# Copyright: (c) 2026, winauth.winrm contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Predicting the protocol a WinRM connection will really negotiate, and why.
+
+For internal collection use only; this is not a public API.
+
+Pure rules over facts gathered elsewhere (DNS, AD, the KDC): no I/O here, so every rule
+is unit-tested. The rules follow pywinrm as Ansible uses it: its ``kerberos`` transport
+never falls back to NTLM; a transport list (or psrp's ``negotiate``) tries the next one.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from dataclasses import dataclass, field
+from typing import Any
+
+from ansible_collections.winauth.winrm.plugins.plugin_utils._ad_accounts import Account
+
+# Service classes a Windows KDC maps onto HOST/ through sPNMappings (default list, abridged
+# to those a WinRM client asks for). WSMAN is not among them: WinRM registers WSMAN/ itself.
+HOST_ALIASES = frozenset({"http", "www", "host"})
+
+
+@dataclass(frozen=True)
+class TargetFacts:
+    """What is known about one connection before it is made."""
+
+    target: str  # ansible_host (or the inventory name)
+    transports: tuple[str, ...]  # in the order tried
+    service: str = "HTTP"
+    hostname_override: str | None = None
+    username: str | None = None
+    resolves: bool | None = None  # None: not checked
+    directory: bool = False  # AD facts below were looked up
+    spn_owner: Account | None = None  # account holding <service>/<kerberos name>
+    host_account: Account | None = None  # computer account whose dNSHostName is the name
+    wsman_spn_on_host: bool = False  # host account holds WSMAN/<name>
+    ticket_error: str | None = None  # KDC answer when a ticket was requested; "" = ticket issued
+    kdc_error: str | None = None  # no TGT at all (KDC unreachable, clock skew, bad password)
+
+
+@dataclass(frozen=True)
+class Plan:
+    """The prediction for one target."""
+
+    target: str
+    protocol: str  # kerberos | ntlm | credssp | basic | certificate | fail
+    reason: str
+    kerberos_name: str
+    spn: str
+    fix: dict[str, Any] = field(default_factory=dict)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "target": self.target,
+            "protocol": self.protocol,
+            "reason": self.reason,
+            "spn": self.spn,
+            "fix": dict(self.fix),
+        }
+
+
+def is_ip(name: str) -> bool:
+    try:
+        ipaddress.ip_address(name.strip("[]"))
+    except ValueError:
+        return False
+    return True
+
+
+def account_kind(username: str | None) -> str:
+    """``local`` (``.\\user``, ``HOST\\user`` unknown here → domain), ``upn``, ``domain`` or ``none``."""
+    if not username:
+        return "none"
+    if username.startswith(".\\"):
+        return "local"
+    if "@" in username:
+        return "upn"
+    if "\\" in username:
+        return "domain"
+    return "plain"
+
+
+def _kerberos_blocker(f: TargetFacts, name: str, spn: str) -> tuple[str, dict[str, Any]] | None:
+    """Why Kerberos to ``spn`` would fail, with the vars that fix it; None when it should work."""
+    kind = account_kind(f.username)
+    if kind == "local":
+        return ("%s is a local account: local accounts cannot get Kerberos tickets" % f.username,
+                {"ansible_user": "a domain account (user@REALM)"})
+    if f.kdc_error:
+        return ("no Kerberos ticket for %s: %s" % (f.username or "the current user", f.kdc_error), {})
+    if f.resolves is False:
+        return ("%s does not resolve in DNS" % name, {})
+    if is_ip(name) and not (f.directory and f.spn_owner is not None):
+        fix: dict[str, Any] = {}
+        if f.host_account is not None and f.host_account.dns_host_name:
+            fix = {"ansible_host": f.host_account.dns_host_name}
+        return ("the target is an IP address: Kerberos needs the host's name, there is no SPN %s "
+                "(\"Server not found in Kerberos database\")" % spn,
+                fix or {"ansible_winrm_kerberos_hostname_override": "<the host's FQDN>"})
+    if f.directory:
+        if f.host_account is None and f.spn_owner is None:
+            return ("no computer account in the domain has dNSHostName %s and no account holds %s: a "
+                    "workgroup host, an alias, or the short name instead of the FQDN" % (name, spn),
+                    {"ansible_host": "<the FQDN registered in AD>"} if "." not in name else {})
+        if f.host_account is not None and f.host_account.uac.disabled:
+            return ("the computer account %s is disabled: the KDC issues no tickets for it"
+                    % f.host_account.sam_account_name, {})
+        owner = f.spn_owner
+        if owner is not None and f.host_account is not None and owner.dn.lower() != f.host_account.dn.lower():
+            fix = {"ansible_winrm_service": "WSMAN"} if f.wsman_spn_on_host else {}
+            return ("%s is registered on %s, not on the host's account %s: the ticket is encrypted for the "
+                    "wrong account and the host rejects it (0x80090322, \"credentials were rejected\")"
+                    % (spn, owner.sam_account_name, f.host_account.sam_account_name), fix)
+        if owner is None:
+            service = spn.split("/", 1)[0].lower()
+            covered = (f.host_account is not None and service in HOST_ALIASES
+                       and f.host_account.has_spn("HOST/%s" % name))
+            if not covered:
+                fix = {"ansible_winrm_service": "WSMAN"} if f.wsman_spn_on_host else {}
+                return ("no account holds %s%s (\"Server not found in Kerberos database\")"
+                        % (spn, "" if service in HOST_ALIASES else ", and HOST/ does not cover %s/" % service.upper()),
+                        fix)
+    if f.ticket_error:
+        return ("the KDC refused a ticket for %s: %s" % (spn, f.ticket_error), {})
+    return None
+
+
+def predict(f: TargetFacts) -> Plan:
+    """Apply the rules to one target."""
+    name = (f.hostname_override or f.target).lower()
+    spn = "%s/%s" % (f.service, name)
+    first = f.transports[0] if f.transports else "basic"
+    simple = {
+        "basic": "ansible_winrm_transport is basic: the password is sent with every request",
+        "ntlm": "ansible_winrm_transport is ntlm: NTLM is used as asked, Kerberos is never tried",
+        "certificate": "ansible_winrm_transport is certificate: TLS client certificate mapping",
+    }
+    if first in simple:
+        return Plan(f.target, first, simple[first], name, spn)
+    if first == "credssp":
+        blocker = _kerberos_blocker(f, name, spn)
+        inner = "NTLM inside CredSSP (%s)" % blocker[0] if blocker else "Kerberos inside CredSSP"
+        return Plan(f.target, "credssp", "CredSSP delegates the password to the host; authenticates with "
+                    + inner, name, spn)
+    blocker = _kerberos_blocker(f, name, spn)
+    if blocker is None:
+        checked = " (the KDC issued a ticket for %s)" % spn if f.ticket_error == "" else ""
+        return Plan(f.target, "kerberos", "Kerberos to %s%s" % (spn, checked), name, spn)
+    reason, fix = blocker
+    rest = f.transports[1:]
+    if rest:
+        nxt = rest[0]
+        return Plan(f.target, nxt, "Kerberos would fail (%s); %s is tried next" % (reason, nxt), name, spn, fix)
+    return Plan(f.target, "fail", "Kerberos will fail and pywinrm's kerberos transport has no fallback: "
+                + reason, name, spn, fix)
