@@ -73,13 +73,15 @@ from ansible_collections.winauth.winrm.plugins.plugin_utils._ad_errors import AD
 from ansible_collections.winauth.winrm.plugins.plugin_utils._ad_ldap import ADConnection
 from ansible_collections.winauth.winrm.plugins.plugin_utils._ad_settings import build_ad_settings
 from ansible_collections.winauth.winrm.plugins.plugin_utils._auth_predict import HOST_ALIASES, TargetFacts, predict
+from ansible_collections.winauth.winrm.plugins.plugin_utils._errors import SettingsError
+from ansible_collections.winauth.winrm.plugins.plugin_utils._settings import normalize_transports
 
 AD_OPTIONS = ("domain", "server", "port", "tls_mode", "auth", "username", "password", "ca_cert",
               "validate_certs", "search_base", "timeout")
 STATUS_GROUPS = ("kerberos_ready", "spn_missing", "spn_collision", "unconstrained_delegation", "disabled")
 
 
-def host_record(account: Account, owners: dict[str, Account], service: str, transport: str) -> dict[str, Any]:
+def host_record(account: Account, owners: dict[str, Account], service: str, transport: str | None) -> dict[str, Any]:
     """The ``winauth_ad`` variable of one computer: account facts, SPN status, prediction."""
     name = (account.dns_host_name or "").lower()
     spn = "%s/%s" % (service, name)
@@ -91,7 +93,8 @@ def host_record(account: Account, owners: dict[str, Account], service: str, tran
     else:
         status = "ok"
     plan = predict(TargetFacts(
-        target=name, transports=(transport,), service=service, directory=True, spn_owner=owner,
+        target=name, transports=normalize_transports(transport, username="user@REALM"), service=service,
+        directory=True, spn_owner=owner,
         host_account=account, wsman_spn_on_host=account.has_spn("WSMAN/%s" % name),
     ))
     record = account.as_dict()
@@ -145,7 +148,7 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
         if hosts is None:
             try:
                 hosts = self._fetch()
-            except ADError as e:
+            except (ADError, SettingsError) as e:
                 raise AnsibleParserError("winauth.winrm.ad: %s" % e) from None
             if self.get_option("cache"):
                 self._cache[cache_key] = hosts

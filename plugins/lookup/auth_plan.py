@@ -26,7 +26,10 @@ options:
     type: list
     elements: str
   transport:
-    description: Transport for terms that are not inventory hosts (inventory hosts use their own).
+    description:
+      - Transport (or comma-separated transports) for terms that are not inventory hosts.
+      - Inventory hosts use their own C(ansible_winrm_transport), or the winrm plugin's default when unset
+        (Kerberos for a C(user@REALM) login, else Basic).
     type: str
     default: kerberos
   service:
@@ -79,32 +82,46 @@ from ansible_collections.winauth.winrm.plugins.plugin_utils._ad_settings import 
 from ansible_collections.winauth.winrm.plugins.plugin_utils._auth_facts import DirectoryFacts, gather
 from ansible_collections.winauth.winrm.plugins.plugin_utils._auth_predict import predict
 from ansible_collections.winauth.winrm.plugins.plugin_utils._errors import SettingsError
-from ansible_collections.winauth.winrm.plugins.plugin_utils._settings import build_settings
+from ansible_collections.winauth.winrm.plugins.plugin_utils._settings import build_settings, normalize_transports
 
 AD_OPTIONS = ("domain", "server", "port", "tls_mode", "auth", "username", "password", "ca_cert",
               "validate_certs", "search_base", "timeout")
 
 
-def _host_connection(hostvars: Any, name: str, default_transport: str, default_service: str) -> dict[str, Any]:
-    """The connection settings a host's own vars give (templated by hostvars)."""
+def _host_connection(hostvars: Any, name: str, default_service: str) -> dict[str, Any]:
+    """The connection settings a host's own vars give, with the connection plugins' defaults."""
     hv = hostvars[name]
 
-    def var(key: str, default: Any = None) -> Any:
-        return hv[key] if key in hv else default
+    def var(*keys: str, default: Any = None) -> Any:
+        for key in keys:
+            if key in hv:
+                return hv[key]
+        return default
 
-    connection = str(var("ansible_connection", "winrm")).rsplit(".", 1)[-1]
+    connection = str(var("ansible_connection", default="winrm")).rsplit(".", 1)[-1]
     if connection == "psrp":
-        auth = str(var("ansible_psrp_auth", "negotiate")).lower()
+        auth = str(var("ansible_psrp_auth", default="negotiate")).lower()
         transport: Any = {"negotiate": "kerberos,ntlm"}.get(auth, auth)
-        service = var("ansible_psrp_negotiate_service", "WSMAN")
+        service = var("ansible_psrp_negotiate_service", default="WSMAN")
         override = var("ansible_psrp_negotiate_hostname_override")
+        cert_pem = var("ansible_psrp_certificate_pem")
+        cert_key_pem = var("ansible_psrp_certificate_key_pem")
     else:
-        transport = var("ansible_winrm_transport", default_transport)
-        service = var("ansible_winrm_service", default_service)
+        # No ansible_winrm_transport: the winrm plugin's own default (Kerberos for a UPN, else Basic).
+        transport = var("ansible_winrm_transport")
+        service = var("ansible_winrm_service", default=default_service)
         override = var("ansible_winrm_kerberos_hostname_override")
-    settings = build_settings(host=var("ansible_host", name), port=var("ansible_port"),
-                              username=var("ansible_user"), password=var("ansible_password"),
-                              transport=transport, service=service, kerberos_hostname_override=override)
+        cert_pem = var("ansible_winrm_cert_pem")
+        cert_key_pem = var("ansible_winrm_cert_key_pem")
+    settings = build_settings(
+        host=var("ansible_host", "ansible_winrm_host", "ansible_psrp_host", default=name),
+        port=var("ansible_port", "ansible_winrm_port", "ansible_psrp_port"),
+        username=var("ansible_user", "ansible_winrm_user", "ansible_psrp_user"),
+        password=var("ansible_password", "ansible_winrm_pass", "ansible_winrm_password", "ansible_psrp_pass",
+                     "ansible_psrp_password"),
+        transport=transport, service=service, kerberos_hostname_override=override,
+        cert_pem=cert_pem, cert_key_pem=cert_key_pem,
+    )
     return {"target": settings.host, "transports": settings.transports, "service": settings.service,
             "hostname_override": settings.kerberos_hostname_override, "username": settings.username,
             "password": settings.password}
@@ -125,10 +142,10 @@ class LookupModule(LookupBase):
             try:
                 for term in terms:
                     if term in hostvars:
-                        conn = _host_connection(hostvars, term, self.get_option("transport"),
-                                                self.get_option("service"))
+                        conn = _host_connection(hostvars, term, self.get_option("service"))
                     else:
-                        conn = {"target": term, "transports": (self.get_option("transport"),),
+                        transports = normalize_transports(self.get_option("transport"), username="user@REALM")
+                        conn = {"target": term, "transports": transports,
                                 "service": self.get_option("service"), "hostname_override": None,
                                 "username": None, "password": None}
                     facts = gather(directory=directory, check_ticket=self.get_option("check_ticket"), **conn)

@@ -39,6 +39,7 @@ def discover_dcs(domain: str, timeout: float = 5.0) -> list[str]:
     except (dns.resolver.NoAnswer, dns.resolver.NoNameservers) as e:
         raise ADConnectError("DNS could not answer %s (%s): set server explicitly" % (name, e)) from None
     except dns.exception.Timeout:
-        raise ADConnectError("DNS timed out looking up %s: is a DNS server reachable?" % name) from None
+        raise ADConnectError("DNS timed out looking up %s: is a DNS server reachable? Or set server explicitly"
+                             % name) from None
     records = sorted(answer, key=lambda r: (r.priority, -r.weight))
     return [str(r.target).rstrip(".") for r in records]

@@ -128,7 +128,7 @@ class ADConnection:
             conn.open()
             if s.tls_mode == "starttls" and not conn.start_tls():
                 raise ADConnectError("%s:%d refused StartTLS: %s" % (host, s.port, conn.result))
-        except ldap_exc.LDAPSocketOpenError as e:
+        except (ldap_exc.LDAPSocketOpenError, ldap_exc.LDAPStartTLSError) as e:
             text = str(e)
             if "CERTIFICATE_VERIFY_FAILED" in text or "certificate" in text.lower():
                 raise ADConnectError(

@@ -70,7 +70,7 @@ def is_ip(name: str) -> bool:
 
 
 def account_kind(username: str | None) -> str:
-    """``local`` (``.\\user``, ``HOST\\user`` unknown here → domain), ``upn``, ``domain`` or ``none``."""
+    """``local`` (``.\\user``), ``upn`` (user@REALM), ``domain`` (DOMAIN\\user), ``plain`` (user) or ``none``."""
     if not username:
         return "none"
     if username.startswith(".\\"):
@@ -92,7 +92,10 @@ def _kerberos_blocker(f: TargetFacts, name: str, spn: str) -> tuple[str, dict[st
         return ("no Kerberos ticket for %s: %s" % (f.username or "the current user", f.kdc_error), {})
     if f.resolves is False:
         return ("%s does not resolve in DNS" % name, {})
-    if is_ip(name) and not (f.directory and f.spn_owner is not None):
+    # A ticket the KDC issued proves the SPN exists, whatever the directory search found
+    # (an alias SPN, sPNMappings, an SPN on an account outside the search base).
+    issued = f.ticket_error == ""
+    if is_ip(name) and not issued and not (f.directory and f.spn_owner is not None):
         fix: dict[str, Any] = {}
         if f.host_account is not None and f.host_account.dns_host_name:
             fix = {"ansible_host": f.host_account.dns_host_name}
@@ -100,7 +103,7 @@ def _kerberos_blocker(f: TargetFacts, name: str, spn: str) -> tuple[str, dict[st
                 "(\"Server not found in Kerberos database\")" % spn,
                 fix or {"ansible_winrm_kerberos_hostname_override": "<the host's FQDN>"})
     if f.directory:
-        if f.host_account is None and f.spn_owner is None:
+        if f.host_account is None and f.spn_owner is None and not issued:
             return ("no computer account in the domain has dNSHostName %s and no account holds %s: a "
                     "workgroup host, an alias, or the short name instead of the FQDN" % (name, spn),
                     {"ansible_host": "<the FQDN registered in AD>"} if "." not in name else {})
@@ -113,7 +116,7 @@ def _kerberos_blocker(f: TargetFacts, name: str, spn: str) -> tuple[str, dict[st
             return ("%s is registered on %s, not on the host's account %s: the ticket is encrypted for the "
                     "wrong account and the host rejects it (0x80090322, \"credentials were rejected\")"
                     % (spn, owner.sam_account_name, f.host_account.sam_account_name), fix)
-        if owner is None:
+        if owner is None and not issued:
             service = spn.split("/", 1)[0].lower()
             covered = (f.host_account is not None and service in HOST_ALIASES
                        and f.host_account.has_spn("HOST/%s" % name))

@@ -109,6 +109,35 @@ class WSManSettings:
         return self.message_encryption == "auto" and self.scheme == "http"
 
 
+def normalize_transports(transport: str | Iterable[str] | None, username: str | None = None,
+                         cert_pem: str | None = None) -> tuple[str, ...]:
+    """``"ntlm, kerberos"`` or a list → canonical transports in order, with the winrm plugin's default.
+
+    Raises:
+        SettingsError: an unknown transport name.
+    """
+    if isinstance(transport, str):
+        names = [t.strip() for t in transport.split(",") if t.strip()]
+    else:
+        names = [str(t).strip() for t in transport or [] if str(t).strip()]
+    if not names:
+        # The winrm connection plugin's default: Kerberos for a UPN, else Basic.
+        names = ["kerberos"] if username and "@" in username else ["basic"]
+    transports: list[str] = []
+    for name in names:
+        lowered = name.lower()
+        canonical = _ALIASES.get(lowered, lowered)
+        if lowered == "ssl" and cert_pem:
+            canonical = "certificate"
+        if canonical not in TRANSPORTS:
+            raise SettingsError(
+                "unsupported transport %r (ansible_winrm_transport): use one of %s" % (name, ", ".join(TRANSPORTS))
+            )
+        if canonical not in transports:
+            transports.append(canonical)
+    return tuple(transports)
+
+
 def build_settings(
     host: str,
     port: int | str | None = None,
@@ -160,25 +189,7 @@ def build_settings(
     if scheme is None:
         scheme = "http" if port == 5985 else "https"
 
-    if isinstance(transport, str):
-        names = [t.strip() for t in transport.split(",") if t.strip()]
-    else:
-        names = [str(t).strip() for t in transport or [] if str(t).strip()]
-    if not names:
-        # The winrm connection plugin's default: Kerberos for a UPN, else Basic.
-        names = ["kerberos"] if username and "@" in username else ["basic"]
-    transports: list[str] = []
-    for name in names:
-        lowered = name.lower()
-        canonical = _ALIASES.get(lowered, lowered)
-        if lowered == "ssl" and cert_pem:
-            canonical = "certificate"
-        if canonical not in TRANSPORTS:
-            raise SettingsError(
-                "unsupported transport %r (ansible_winrm_transport): use one of %s" % (name, ", ".join(TRANSPORTS))
-            )
-        if canonical not in transports:
-            transports.append(canonical)
+    transports = normalize_transports(transport, username, cert_pem)
 
     server_cert_validation = str(server_cert_validation).lower()
     if server_cert_validation not in ("validate", "ignore"):
@@ -195,7 +206,7 @@ def build_settings(
     if "certificate" in transports and not (cert_pem and cert_key_pem):
         raise SettingsError("certificate authentication needs ansible_winrm_cert_pem and ansible_winrm_cert_key_pem")
     for needs_password in ("basic", "ntlm", "credssp"):
-        if transports == [needs_password] and not username:
+        if transports == (needs_password,) and not username:
             raise SettingsError("%s authentication needs a user name: set ansible_user" % needs_password)
 
     connect = _as_int(connection_timeout, "connection_timeout")
@@ -216,7 +227,7 @@ def build_settings(
         path=path if str(path).startswith("/") else "/" + str(path),
         username=username or None,
         password=password or None,
-        transports=tuple(transports),
+        transports=transports,
         server_cert_validation=server_cert_validation,
         ca_trust_path=ca_trust_path or None,
         cert_pem=cert_pem or None,

@@ -128,10 +128,6 @@ def test_owner_lookup_case_insensitive() -> None:
     assert r["spn_owner"] == "WIN01$"
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: inventory/ad.py:94 host_record passes the transport option as one "
-                                       "tuple element, so 'kerberos,ntlm' (a list, as ansible_winrm_transport "
-                                       "allows) or pywinrm's 'plaintext' is not split/normalised and is "
-                                       "predicted as a Kerberos-only transport")
 @pytest.mark.parametrize(("transport", "protocol"), [("kerberos,ntlm", "ntlm"), ("plaintext", "basic")])
 def test_transport_option_normalised(transport: str, protocol: str) -> None:
     assert host_record(WIN03, {}, "WSMAN", transport)["predicted_protocol"] == protocol

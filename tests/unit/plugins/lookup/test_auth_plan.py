@@ -40,28 +40,36 @@ class FakeHostVars:
         return Vars()
 
 
-def conn(hostvars: dict[str, Any], name: str = "win01", transport: str = "kerberos",
-         service: str = "HTTP") -> dict[str, Any]:
-    return _host_connection(FakeHostVars(hostvars), name, transport, service)
+def conn(hostvars: dict[str, Any], name: str = "win01", service: str = "HTTP") -> dict[str, Any]:
+    return _host_connection(FakeHostVars(hostvars), name, service)
 
 
 # --------------------------------------------------------------------------- winrm
 
 
-def test_defaults_come_from_the_lookup_options() -> None:
-    c = conn({"win01": {}})
-    assert c == {"target": "win01", "transports": ("kerberos",), "service": "HTTP", "hostname_override": None,
-                 "username": None, "password": None}
+def test_defaults_are_the_winrm_plugins() -> None:
+    # No ansible_winrm_transport: Basic for a plain user, Kerberos for a UPN — what the winrm plugin does.
+    c = conn({"win01": {"ansible_user": "admin"}})
+    assert c == {"target": "win01", "transports": ("basic",), "service": "HTTP", "hostname_override": None,
+                 "username": "admin", "password": None}
+    assert conn({"win01": {"ansible_user": "alice@LAB.TEST"}})["transports"] == ("kerberos",)
 
 
-def test_default_transport_and_service_passed_in() -> None:
-    c = conn({"win01": {"ansible_user": "LAB\\ansible"}}, transport="ntlm", service="WSMAN")
+def test_default_service_passed_in() -> None:
+    c = conn({"win01": {"ansible_user": "LAB\\ansible", "ansible_winrm_transport": "ntlm"}}, service="WSMAN")
     assert (c["transports"], c["service"]) == (("ntlm",), "WSMAN")
 
 
+def test_winrm_variable_aliases() -> None:
+    c = conn({"win01": {"ansible_winrm_host": "h.lab.test", "ansible_winrm_user": "u@LAB.TEST",
+                        "ansible_winrm_password": "pw"}})
+    assert (c["target"], c["username"], c["password"], c["transports"]) == ("h.lab.test", "u@LAB.TEST", "pw",
+                                                                            ("kerberos",))
+
+
 def test_ansible_host_defaults_to_inventory_name() -> None:
-    assert conn({"web01.lab.test": {}}, name="web01.lab.test")["target"] == "web01.lab.test"
-    assert conn({"win01": {"ansible_host": "192.0.2.10"}})["target"] == "192.0.2.10"
+    assert conn({"web01.lab.test": {"ansible_user": "a"}}, name="web01.lab.test")["target"] == "web01.lab.test"
+    assert conn({"win01": {"ansible_user": "a", "ansible_host": "192.0.2.10"}})["target"] == "192.0.2.10"
 
 
 def test_winrm_vars() -> None:
@@ -93,8 +101,8 @@ def test_winrm_transport_forms(value: Any, transports: tuple[str, ...]) -> None:
 
 @pytest.mark.parametrize("connection", ["winrm", "ansible.builtin.winrm"])
 def test_winrm_ignores_psrp_vars(connection: str) -> None:
-    c = conn({"win01": {"ansible_connection": connection, "ansible_psrp_auth": "ntlm",
-                        "ansible_psrp_negotiate_service": "HOST",
+    c = conn({"win01": {"ansible_connection": connection, "ansible_user": "alice@LAB.TEST",
+                        "ansible_psrp_auth": "ntlm", "ansible_psrp_negotiate_service": "HOST",
                         "ansible_psrp_negotiate_hostname_override": "x.lab.test"}})
     assert (c["transports"], c["service"], c["hostname_override"]) == (("kerberos",), "HTTP", None)
 
@@ -104,9 +112,6 @@ def test_unknown_transport_refused() -> None:
         conn({"win01": {"ansible_winrm_transport": "digest"}})
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: lookup/auth_plan.py:105 _host_connection does not pass "
-                                       "ansible_winrm_cert_pem/ansible_winrm_cert_key_pem to build_settings, so a "
-                                       "certificate host raises SettingsError instead of predicting 'certificate'")
 def test_winrm_certificate_host() -> None:
     c = conn({"win01": {"ansible_port": 5986, "ansible_winrm_transport": "certificate",
                         "ansible_winrm_cert_pem": "/etc/ansible/win01.pem",
@@ -119,7 +124,7 @@ def test_winrm_certificate_host() -> None:
 
 @pytest.mark.parametrize("connection", ["psrp", "ansible.builtin.psrp"])
 def test_psrp_defaults_negotiate(connection: str) -> None:
-    c = conn({"win01": {"ansible_connection": connection}}, transport="basic", service="HTTP")
+    c = conn({"win01": {"ansible_connection": connection}}, service="HTTP")
     assert c["transports"] == ("kerberos", "ntlm")
     assert c["service"] == "WSMAN"  # psrp's negotiate_service default, not the lookup's
     assert c["hostname_override"] is None
@@ -156,7 +161,7 @@ def test_psrp_vars() -> None:
 
 def test_only_needed_vars_read() -> None:
     hv = FakeHostVars({"win01": {"ansible_connection": "psrp", "ansible_winrm_transport": "ntlm"}})
-    _host_connection(hv, "win01", "kerberos", "HTTP")
+    _host_connection(hv, "win01", "HTTP")
     assert ("win01", "ansible_winrm_transport") not in hv.read
     assert ("win01", "ansible_connection") in hv.read
 
@@ -212,9 +217,6 @@ def test_run_ad_settings_error_becomes_lookup_error(monkeypatch: pytest.MonkeyPa
     assert PASSWORD not in str(caught.value)
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: lookup/auth_plan.py:131 the transport option of a plain name is "
-                                       "passed as one tuple element, not split/normalised: 'kerberos,ntlm' "
-                                       "becomes the single transport 'kerberos,ntlm'")
 def test_run_plain_name_transport_list(monkeypatch: pytest.MonkeyPatch) -> None:
     module, gathered = lookup(monkeypatch, transport="kerberos,ntlm")
     module.run(["win02.lab.test"], variables={})

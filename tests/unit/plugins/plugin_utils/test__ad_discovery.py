@@ -79,10 +79,7 @@ def test_trailing_dots_stripped(resolver: Any) -> None:
     dns.resolver.NXDOMAIN(),
     dns.resolver.NoAnswer(),
     dns.resolver.NoNameservers(),
-    pytest.param(dns.exception.Timeout(), marks=pytest.mark.xfail(
-        strict=True,
-        reason="BUG: _ad_discovery.py:42 the DNS timeout message names the SRV record but does not say to set "
-               "server (every other DNS failure does)")),
+    dns.exception.Timeout(),
 ], ids=["NXDOMAIN", "NoAnswer", "NoNameservers", "Timeout"])
 def test_dns_failures_name_the_record_and_the_fix(resolver: Any, error: Exception) -> None:
     resolver(error)

@@ -264,9 +264,6 @@ def test_no_tls_mode_none_skips_starttls(ldap: FakeLDAP) -> None:
     assert ldap.servers[0].kwargs["use_ssl"] is False
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: _ad_ldap.py:139 a StartTLS certificate failure arrives as "
-                                       "LDAPStartTLSError ('wrap socket error: ... CERTIFICATE_VERIFY_FAILED'), "
-                                       "not LDAPSocketOpenError, so the message gives no ca_cert hint")
 def test_starttls_certificate_failure_mentions_ca_cert(ldap: FakeLDAP) -> None:
     ldap.hosts["dc1.lab.test"] = {"start_tls": ldap_exc.LDAPStartTLSError(
         "wrap socket error: [SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed: self-signed certificate")}

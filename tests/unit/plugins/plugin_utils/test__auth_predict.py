@@ -190,9 +190,6 @@ def test_ip_with_spn_but_without_directory_facts_fails() -> None:
     assert predict(facts(target=IP, spn_owner=IP_HOST)).protocol == "fail"
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: _auth_predict.py:95 an IP target is predicted to fail with 'there "
-                                       "is no SPN' even when the KDC issued a ticket for HTTP/<ip> (ticket_error "
-                                       "== '') because the SPN check only trusts directory facts")
 def test_ip_with_ticket_issued_without_directory_is_kerberos() -> None:
     plan = predict(facts(target=IP, ticket_error=""))
     assert plan.protocol == "kerberos"
