@@ -1,4 +1,4 @@
-"""Start, stop and inspect the lab of emulated Windows WinRM hosts.
+"""Start, stop and inspect the lab of emulated Windows WinRM hosts (and its Samba AD DC).
 
     tests/lab/labctl.py up [--scenario tests/lab/scenarios/default.yml] [--hosts N] [--dir .lab]
     tests/lab/labctl.py status [--dir .lab]
@@ -6,7 +6,9 @@
 
 `up` replaces a lab already running from the same directory, restores every
 host from the scenario, waits until every listener accepts connections and
-writes <dir>/hosts.json and <dir>/inventory.yml.
+writes <dir>/hosts.json and <dir>/inventory.yml. A scenario with
+`domain: {enabled: true}` (scenarios/domain.yml) also provisions a new Samba AD
+domain controller in <dir>/dc and starts it (needs root); `down` stops it.
 """
 
 from __future__ import annotations
@@ -69,6 +71,15 @@ def _is_lab_process(pid: int) -> bool:
 
 
 def down(run_dir: Path, quiet: bool = False) -> None:
+    from winlab import samba_dc
+
+    try:
+        dc_pid = samba_dc.stop(samba_dc.layout(run_dir))
+    except samba_dc.DCError as e:
+        print(f"labctl: {e}", file=sys.stderr)
+        dc_pid = None
+    if dc_pid is not None and not quiet:
+        print(f"domain controller stopped (pid {dc_pid})")
     pid = _read_pid(run_dir)
     if pid is not None and _pid_alive(pid) and _is_lab_process(pid):
         os.kill(pid, signal.SIGTERM)
@@ -111,7 +122,7 @@ def _accepts(address: str, port: int) -> bool:
 
 
 def up(args: argparse.Namespace) -> int:
-    from winlab import build, scenario
+    from winlab import build, samba_dc, scenario
 
     run_dir: Path = args.dir.resolve()
     run_dir.mkdir(parents=True, exist_ok=True)
@@ -122,7 +133,17 @@ def up(args: argparse.Namespace) -> int:
     except scenario.ScenarioError as e:
         print(f"labctl: {e}", file=sys.stderr)
         return 2
-    doc = build.build(spec, run_dir)
+    dc_pid = None
+    try:
+        if spec.domain is not None:
+            samba_dc.preflight(spec.domain.dc_address)
+        doc = build.build(spec, run_dir)
+        if spec.domain is not None:  # the DC comes up while the WinRM hosts start
+            dc_pid = samba_dc.start(samba_dc.layout(run_dir))
+    except samba_dc.DCError as e:
+        down(run_dir, quiet=True)
+        print(f"labctl: domain controller: {e}", file=sys.stderr)
+        return 2
     log_file = run_dir / "lab.log"
     with open(log_file, "ab") as log:
         proc = subprocess.Popen(
@@ -151,8 +172,25 @@ def up(args: argparse.Namespace) -> int:
         print(f"labctl: lab did not come up ({len(pending)} listeners not accepting); log {log_file}:", file=sys.stderr)
         print(log_file.read_text(errors="replace")[-4000:], file=sys.stderr)
         return 1
+    domain = doc.get("domain")
+    if domain and dc_pid is not None:
+        try:
+            dc_started = time.monotonic()
+            samba_dc.wait_ready(samba_dc.layout(run_dir), dc_pid, domain["dc"]["address"], timeout=args.timeout)
+            domain["timings"]["dc_ready"] = round(time.monotonic() - dc_started, 2)
+        except samba_dc.DCError as e:
+            down(run_dir, quiet=True)
+            print(f"labctl: domain controller: {e}", file=sys.stderr)
+            return 1
     elapsed = time.monotonic() - started
     print(f"lab up in {elapsed:.1f}s: {len(doc['hosts'])} hosts, pid {proc.pid}, dir {run_dir}")
+    if domain:
+        dc = domain["dc"]
+        timings = " ".join(f"{k} {v:.1f}s" for k, v in domain["timings"].items())
+        print(f"  domain {domain['realm']} ({domain['netbios']}): {dc['fqdn']} {dc['address']} "
+              f"DNS 53, Kerberos 88, LDAP 389, LDAPS 636; samba pid {dc_pid}; {timings}")
+        print(f"  clients: python {domain['labns']} --dir {run_dir} -- <command>   "
+              f"(KRB5_CONFIG={domain['krb5_conf']})")
     for name, info in list(doc["hosts"].items())[: args.show]:
         ports = f"http:{info['http_port']} https:{info['https_port']}"
         print(f"  {name:10} {info['address']:15} {ports}  {info['description']}")
@@ -173,6 +211,12 @@ def status(args: argparse.Namespace) -> int:
     stats = _control(run_dir, "/stats")
     control = f"{server['control']['address']}:{server['control']['port']}"
     print(f"lab running: pid {pid}, control {control}, {len(endpoints)} hosts")
+    from winlab import samba_dc
+
+    dc_pid = samba_dc.running_pid(samba_dc.layout(run_dir))
+    if dc_pid is not None:
+        domain = json.loads((run_dir / "hosts.json").read_text())["domain"]
+        print(f"  domain {domain['realm']}: {domain['dc']['fqdn']} {domain['dc']['address']} samba pid {dc_pid}")
     for name, eps in endpoints.items():
         listening = " ".join(f"{t}:{a}:{p}" for a, p, t in eps) or "(no listener)"
         print(f"  {name:10} {listening:50} requests={stats[name]['requests']}")

@@ -17,6 +17,7 @@ from typing import Any
 import spnego
 from spnego.channel_bindings import GssChannelBindings
 
+from . import kerberos
 from .hoststate import HostState
 
 log = logging.getLogger(__name__)
@@ -30,9 +31,10 @@ _SPNEGO_OID = b"\x06\x06\x2b\x06\x01\x05\x05\x02"  # 1.3.6.1.5.5.2
 
 @dataclass
 class Principal:
-    user: str  # account name as stored on the host
+    user: str  # account name as stored on the host (or in the domain)
     admin: bool
     display: str  # DOMAIN\user as Windows would show it
+    domain: str | None = None  # NetBIOS domain name for a domain account, None for a local one
 
 
 @dataclass
@@ -121,27 +123,35 @@ def ntlm_channel_bindings(token: bytes) -> bool | None:
 
 
 def kerberos_acceptor(host: HostState) -> Any | None:
-    """Hook for Kerberos: returns an acceptor context for a domain-joined host.
+    """A raw Kerberos acceptor with the member's own keytab; None on a workgroup host."""
+    member = host.member()
+    return kerberos.acceptor(member.keytab) if member is not None else None
 
-    The domain issue adds per-host keytabs (KRB5_KTNAME) and SPNs; until then no
-    host is a domain member, so Kerberos is always refused (a clean 401).
-    """
-    del host
-    return None
+
+def negotiate_acceptor(host: HostState) -> Any:
+    """SPNEGO: Kerberos (members only, their own keytab) and NTLM."""
+    member = host.member()
+    return kerberos.negotiate_acceptor(member.keytab if member is not None else None)
 
 
 def resolve_user(host: HostState, name: str) -> Principal | None:
-    """Map DOMAIN\\user, .\\user, user@host or user to a local account of this host."""
+    """Map DOMAIN\\user, user@REALM, .\\user, user@host or user to a domain or local account of this host."""
     domain, user = "", name
     if "\\" in name:
         domain, user = name.split("\\", 1)
     elif "@" in name:
         user, domain = name.split("@", 1)
+    member = host.member()
+    if domain and member is not None and member.is_domain(domain):
+        account = member.account_of(user)
+        if account is None or not account.enabled:
+            return None
+        return Principal(account.name, account.admin, f"{member.netbios}\\{account.name}", domain=member.netbios)
     if domain and domain.upper() not in (".", host.netbios, host.fqdn.upper()):
         return None  # an account of another machine or a domain
-    for account, info in host.users().items():
-        if account.lower() == user.lower():
-            return Principal(account, bool(info.get("admin")), f"{host.netbios}\\{account}")
+    for account_name, info in host.users().items():
+        if account_name.lower() == user.lower():
+            return Principal(account_name, bool(info.get("admin")), f"{host.netbios}\\{account_name}")
     return None
 
 
@@ -155,8 +165,11 @@ def _basic(host: HostState, value: str, transport: str) -> Outcome:
     except (binascii.Error, UnicodeDecodeError):
         return Outcome("reject")
     principal = resolve_user(host, user)
-    if principal is None or host.users()[principal.user]["password"] != password:
+    # WinRM Basic authenticates local accounts only: a domain account is rejected.
+    if principal is None or principal.domain or host.users()[principal.user]["password"] != password:
         return Outcome("reject")
+    host.stats.record_logon({"protocol": "basic", "scheme": "basic", "client": user, "account": principal.display,
+                             "transport": transport, "delegated": False})
     return Outcome("ok", principal=principal)
 
 
@@ -205,8 +218,8 @@ def authenticate(
         conn.reset()
         return Outcome("reject")
     protocol = "credssp" if scheme == "credssp" else sniff(token)
-    if scheme == "kerberos" and protocol not in ("kerberos", "negotiate"):
-        conn.reset()
+    if scheme == "kerberos" and protocol != "kerberos":
+        conn.reset()  # the Kerberos scheme carries raw RFC 4121 tokens only
         return Outcome("reject")
 
     allowed, bindings = _bindings(host, protocol, token, cbt)
@@ -219,7 +232,10 @@ def authenticate(
             if protocol == "kerberos":
                 conn.ctx = kerberos_acceptor(host)
                 if conn.ctx is None:
+                    log.info("%s: Kerberos refused: not a domain member", host.name)
                     return Outcome("reject")
+            elif protocol == "negotiate":
+                conn.ctx = negotiate_acceptor(host)
             else:
                 conn.ctx = spnego.server(protocol=protocol)
         except Exception as e:  # acceptor boundary: any failure is a refusal, never a crash
@@ -230,16 +246,28 @@ def authenticate(
     try:
         out = conn.ctx.step(token, channel_bindings=bindings) if protocol != "credssp" else conn.ctx.step(token)
     except Exception as e:  # SpnegoError, BadBindingsError, or odd internal errors from the acceptor
-        log.info("%s: %s authentication failed: %s: %s", host.name, protocol, type(e).__name__, e)
+        log.info("%s: %s authentication failed: %s", host.name, protocol, kerberos.failure_reason(conn.ctx, e))
         conn.reset()
         return Outcome("reject")
     token_header = f"{header.split(' ', 1)[0]} {base64.b64encode(out).decode()}" if out else None
     if not conn.ctx.complete:
         return Outcome("continue", token_header=token_header)
-    principal = resolve_user(host, conn.ctx.client_principal or "")
+    client = conn.ctx.client_principal or ""
+    principal = resolve_user(host, client)
     if principal is None:
-        log.info("%s: %s is not an account of this host", host.name, conn.ctx.client_principal)
+        log.info("%s: %s is not an account of this host", host.name, client)
+        conn.reset()
+        return Outcome("reject")
+    negotiated = "credssp" if protocol == "credssp" else (conn.ctx.negotiated_protocol or protocol)
+    member = host.member()
+    if principal.domain and negotiated == "ntlm" and member is not None and not member.secure_channel:
+        # The member would pass this logon to its DC over Netlogon; a disabled computer
+        # account has no secure channel ("the trust relationship ... failed").
+        log.info("%s: NTLM logon of %s refused: no secure channel (computer account disabled)", host.name, client)
         conn.reset()
         return Outcome("reject")
     conn.principal = principal
+    facts = kerberos.session_facts(conn.ctx) if negotiated == "kerberos" else {"delegated": False}
+    host.stats.record_logon({"protocol": negotiated, "scheme": scheme, "client": client,
+                             "account": principal.display, "transport": transport, **facts})
     return Outcome("ok", token_header=token_header, principal=principal)

@@ -8,6 +8,7 @@ Layout of the run directory (default .lab/)::
     state/<host>.stats.json              request counters
     ntlm_users.txt                       NTLM_USER_FILE for pyspnego's acceptor
     hosts.json, inventory.yml            what tests and playbooks read
+    dc/, keytabs/, krb5*.conf, ...       the domain, when the scenario enables one (domainbuild.py)
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from typing import Any
 
 import yaml
 
-from . import defaults
+from . import defaults, domainbuild
 from .hoststate import atomic_write, dump_state
 from .pki import CertificateAuthority
 from .scenario import HostSpec, Scenario
@@ -46,7 +47,7 @@ def _listeners(spec: HostSpec, scenario: Scenario, thumbprint: str) -> list[dict
 
 
 def host_state(spec: HostSpec, scenario: Scenario, cert: dict[str, Any]) -> dict[str, Any]:
-    return {
+    state = {
         "name": spec.name,
         "address": spec.address,
         "fqdn": spec.fqdn,
@@ -59,12 +60,34 @@ def host_state(spec: HostSpec, scenario: Scenario, cert: dict[str, Any]) -> dict
         "users": spec.users,
         "certificates": [cert],
     }
+    if spec.domain_member and scenario.domain is not None:
+        state["domain"] = scenario.domain.dns_domain  # Win32_ComputerSystem.Domain
+    return state
 
 
 def ntlm_user_lines(host: str, users: dict[str, dict[str, Any]]) -> set[str]:
     """NTLM_USER_FILE lines: a local account answers to "user", ".\\user" and "HOST\\user"."""
     return {f"{domain}:{user}:{info['password']}" for user, info in users.items()
             for domain in ("", ".", host.upper())}
+
+
+def domain_ntlm_lines(domain: dict[str, Any] | None) -> set[str]:
+    """NTLM_USER_FILE lines for domain accounts: LAB\\user, LAB.TEST\\user and the UPN user@LAB.TEST.
+
+    On Windows a member passes NTLM logons of domain accounts to its DC. Disabled accounts
+    and members of Protected Users (the DC refuses NTLM for them) get no line, so their
+    NTLM handshake fails like it would there. Which member may use a line is auth.py's call.
+    """
+    if not domain:
+        return set()
+    lines = set()
+    for name, user in domain["users"].items():
+        if not user["enabled"] or user["protected"]:
+            continue
+        password = user["password"]
+        lines |= {f"{domain['netbios']}:{name}:{password}", f"{domain['realm']}:{name}:{password}",
+                  f":{name}@{domain['realm']}:{password}"}
+    return lines
 
 
 def build(scenario: Scenario, run_dir: Path) -> dict[str, Any]:
@@ -75,6 +98,8 @@ def build(scenario: Scenario, run_dir: Path) -> dict[str, Any]:
         (run_dir / sub).mkdir(parents=True)
     ca = CertificateAuthority.create(run_dir / "pki")
     ca_file = str(run_dir / "pki" / "ca.pem")
+    domainbuild.clean(run_dir)
+    domain = domainbuild.build(scenario, run_dir, ca, ca_file) if scenario.domain is not None else None
 
     hosts: dict[str, Any] = {}
     ntlm_lines: set[str] = set()
@@ -112,21 +137,41 @@ def build(scenario: Scenario, run_dir: Path) -> dict[str, Any]:
             "state_file": str(state_file),
             "stats_file": str(stats_file),
             "description": spec.description,
+            "domain_member": spec.domain_member,
         }
+        if spec.computer is not None and domain is not None:
+            hosts[spec.name]["computer"] = {"account": spec.computer.account,
+                                            **domain["computers"][spec.computer.account]}
         ntlm_lines |= ntlm_user_lines(spec.name, spec.users)
+    ntlm_lines |= domain_ntlm_lines(domain)
 
     atomic_write(run_dir / "ntlm_users.txt", "\n".join(sorted(ntlm_lines)) + "\n")
-    doc = {"scenario": str(scenario.path.resolve()), "run_dir": str(run_dir), "ca": ca_file, "hosts": hosts}
+    doc = {"scenario": str(scenario.path.resolve()), "run_dir": str(run_dir), "ca": ca_file, "hosts": hosts,
+           "domain": domain}
     atomic_write(run_dir / "hosts.json", json.dumps(doc, indent=2) + "\n")
     atomic_write(run_dir / "inventory.yml", inventory(doc, scenario))
     return doc
 
 
 def inventory(doc: dict[str, Any], scenario: Scenario) -> str:
-    """Ansible YAML inventory: NTLM over HTTP with message encryption (pywinrm's 'auto')."""
+    """Ansible YAML inventory: NTLM over HTTP with message encryption (pywinrm's 'auto').
+
+    Domain members (group ``domain``) are listed by FQDN and reached with Kerberos as the
+    domain's automation account, the way a domain admin would write them; they need the
+    lab's name space (labns.py: DNS and krb5.conf of the lab domain).
+    """
     group_of = {s.name: s.group for s in scenario.hosts}
-    groups: dict[str, dict[str, Any]] = {"lab": {"hosts": {}}, "bench": {"hosts": {}}}
+    groups: dict[str, dict[str, Any]] = {"lab": {"hosts": {}}, "domain": {"hosts": {}}, "bench": {"hosts": {}}}
     for name, info in doc["hosts"].items():
+        if group_of[name] == "domain":
+            groups["domain"]["hosts"][info["fqdn"]] = {
+                "ansible_port": info["http_port"] or 5985,
+                "lab_name": name,
+                "lab_address": info["address"],
+                "lab_https_port": info["https_port"],
+                "lab_state_file": info["state_file"],
+            }
+            continue
         host_vars = {
             "ansible_host": info["address"],
             "ansible_port": info["http_port"] or 5985,
@@ -136,6 +181,16 @@ def inventory(doc: dict[str, Any], scenario: Scenario) -> str:
             "lab_state_file": info["state_file"],
         }
         groups[group_of[name]]["hosts"][name] = host_vars
+    domain = doc.get("domain")
+    if domain and groups["domain"]["hosts"]:
+        admin = next((u for u in domain["users"].values() if u["admin"] and u["enabled"]), None)
+        user, password = (admin["principal"], admin["password"]) if admin else (
+            domain["admin"]["principal"], domain["admin"]["password"])
+        groups["domain"]["vars"] = {
+            "ansible_winrm_transport": "kerberos",
+            "ansible_user": user,
+            "ansible_password": password,
+        }
     common = {
         "ansible_connection": "winrm",
         "ansible_winrm_scheme": "http",
@@ -147,4 +202,8 @@ def inventory(doc: dict[str, Any], scenario: Scenario) -> str:
     children = {k: v for k, v in groups.items() if v["hosts"]}
     tree = {"all": {"children": {"windows": {"children": children, "vars": common}}}}
     header = "# Generated by tests/lab/labctl.py up -- lab hosts, NTLM over HTTP with message encryption.\n"
+    if "domain" in children:
+        header += ("# Group domain: members by FQDN with Kerberos; run ansible inside the lab name space:\n"
+                   f"#   python {domain['labns'] if domain else 'tests/lab/labns.py'} --dir {doc['run_dir']} "
+                   "-- ansible-playbook -i <this file> ...\n")
     return header + yaml.safe_dump(tree, sort_keys=False, default_flow_style=False)

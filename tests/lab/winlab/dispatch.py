@@ -34,10 +34,13 @@ def elevated(ctx: Context) -> bool:
     """Whether the network logon token still holds Administrators (UAC remote restrictions).
 
     Remote logons of local accounts get a filtered token unless LocalAccountTokenFilterPolicy=1;
-    the built-in Administrator (RID 500) is exempt unless FilterAdministratorToken=1.
+    the built-in Administrator (RID 500) is exempt unless FilterAdministratorToken=1. Domain
+    accounts in the member's Administrators group (Domain Admins) keep their full token.
     """
     if not ctx.principal.admin:
         return False
+    if ctx.principal.domain:
+        return True  # remote UAC filtering applies to local accounts only
     key = ctx.host.registry.find_path(_UAC)
 
     def dword(name: str) -> int:

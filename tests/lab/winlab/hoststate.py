@@ -16,6 +16,9 @@ from pathlib import Path
 from typing import Any
 
 from . import policy, registry, schema
+from .membership import Membership
+
+RECENT_LOGONS = 50  # how many logons the stats keep in "logons"
 
 
 def dump_state(state: dict[str, Any]) -> str:
@@ -58,7 +61,17 @@ class Stats:
         self.by_action: dict[str, int] = {}
         self.http_requests = 0
         self.auth_failures = 0
+        self.by_protocol: dict[str, int] = {}
+        self.logons: list[dict[str, Any]] = []
         self.dirty = True
+
+    def record_logon(self, logon: dict[str, Any]) -> None:
+        """One completed authentication (a session): protocol, account, delegation."""
+        with self._lock:
+            protocol = str(logon.get("protocol"))
+            self.by_protocol[protocol] = self.by_protocol.get(protocol, 0) + 1
+            self.logons = [*self.logons[-(RECENT_LOGONS - 1):], logon]
+            self.dirty = True
 
     def count_request(self, action: str) -> None:
         with self._lock:
@@ -78,6 +91,8 @@ class Stats:
             self.by_action = {}
             self.http_requests = 0
             self.auth_failures = 0
+            self.by_protocol = {}
+            self.logons = []
             self.dirty = True
 
     def snapshot(self) -> dict[str, Any]:
@@ -87,6 +102,8 @@ class Stats:
                 "by_action": dict(sorted(self.by_action.items())),
                 "http_requests": self.http_requests,
                 "auth_failures": self.auth_failures,
+                "logons_by_protocol": dict(sorted(self.by_protocol.items())),
+                "logons": list(self.logons),
             }
 
 
@@ -114,6 +131,7 @@ class HostState:
         self.shells: dict[str, dict[str, Any]] = {}
         self.enumerations: dict[str, dict[str, Any]] = {}
         self._effective: tuple[int, schema.Effective] | None = None
+        self.membership: Membership | None = None  # set by the server for domain members
         text = state_file.read_text(encoding="utf-8")
         self.state: dict[str, Any] = json.loads(text)
         self._written = text
@@ -135,6 +153,10 @@ class HostState:
 
     def flag(self, *path: str) -> bool:
         return self.value(*path) == "true"
+
+    def member(self) -> Membership | None:
+        """The host's domain membership while its state says it is joined."""
+        return self.membership if self.state.get("domain_member") else None
 
     def users(self) -> dict[str, dict[str, Any]]:
         users: dict[str, dict[str, Any]] = self.state["users"]

@@ -69,10 +69,15 @@ class CertificateAuthority:
         (directory / "ca.key").write_bytes(_key_pem(key))
         return cls(key, cert)
 
-    def issue(self, directory: Path, stem: str, fqdn: str, short: str, address: str) -> IssuedCert:
+    def issue(self, directory: Path, stem: str, fqdn: str, short: str, address: str | None,
+              extra_dns: tuple[str, ...] = ()) -> IssuedCert:
+        """A server certificate for fqdn and short (+ extra_dns) and, unless None, the address."""
         key = ec.generate_private_key(ec.SECP256R1())
         now = datetime.datetime.now(datetime.UTC)
-        dns_names = (fqdn, short)
+        dns_names = (fqdn, short, *extra_dns)
+        names: list[x509.GeneralName] = [x509.DNSName(n) for n in dns_names]
+        if address:
+            names.append(x509.IPAddress(ipaddress.ip_address(address)))
         cert = (
             x509.CertificateBuilder()
             .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, fqdn)]))
@@ -82,9 +87,7 @@ class CertificateAuthority:
             .not_valid_before(now - datetime.timedelta(days=1))
             .not_valid_after(now + _VALIDITY)
             .add_extension(
-                x509.SubjectAlternativeName(
-                    [x509.DNSName(n) for n in dns_names] + [x509.IPAddress(ipaddress.ip_address(address))]
-                ),
+                x509.SubjectAlternativeName(names),
                 critical=False,
             )
             .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH]), critical=False)
@@ -98,6 +101,7 @@ class CertificateAuthority:
         key_file = directory / f"{stem}.key"
         cert_file.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
         key_file.write_bytes(_key_pem(key))
+        key_file.chmod(0o600)  # Samba refuses a TLS key others can read
         thumbprint = hashlib.sha1(cert.public_bytes(serialization.Encoding.DER)).hexdigest().upper()
         return IssuedCert(thumbprint, f"CN={fqdn}", cert_file, key_file, dns_names)
 

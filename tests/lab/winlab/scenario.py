@@ -10,7 +10,8 @@ from typing import Any
 
 import yaml
 
-from . import defaults, faults, registry, schema
+from . import defaults, domainspec, faults, registry, schema
+from .domainspec import ComputerAccount, DomainSpec
 from .policy import set_leaf
 
 
@@ -31,7 +32,8 @@ class HostSpec:
     config: dict[str, Any]
     registry: dict[str, registry.Key]
     domain_member: bool = False
-    group: str = "lab"  # inventory group: lab (scenario hosts) or bench (--hosts copies)
+    computer: ComputerAccount | None = None  # its AD computer account (domain members only)
+    group: str = "lab"  # inventory group: lab (scenario hosts), domain (members) or bench (--hosts copies)
 
 
 @dataclass
@@ -42,7 +44,7 @@ class Scenario:
     http_port: int
     https_port: int
     hosts: list[HostSpec]
-    domain: dict[str, Any]
+    domain: DomainSpec | None
 
 
 def _merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
@@ -93,10 +95,23 @@ def _apply_registry(data: dict[str, registry.Key], overrides: dict[str, Any], wh
             raise ScenarioError(f"{where}: registry {path}: {e}") from e
 
 
-def _host_spec(name: str, raw: dict[str, Any], address: str, suffix: str) -> HostSpec:
+def _host_spec(name: str, raw: dict[str, Any], address: str, suffix: str, domain: DomainSpec | None) -> HostSpec:
     where = f"host {name}"
-    if raw.get("domain_member"):
-        raise ScenarioError(f"{where}: domain_member is not implemented yet (later issue)")
+    member = raw.get("domain_member", False)
+    if not isinstance(member, bool):
+        raise ScenarioError(f"{where}: domain_member must be true or false")
+    if member and domain is None:
+        raise ScenarioError(f"{where}: domain_member needs domain.enabled: true")
+    if "computer" in raw and not member:
+        raise ScenarioError(f"{where}: a computer account needs domain_member: true")
+    computer = None
+    if member:
+        assert domain is not None
+        try:
+            computer = domainspec.parse_computer(raw.get("computer") or {}, name, f"{name}.{suffix}".lower(),
+                                                 domain, where)
+        except domainspec.DomainSpecError as e:
+            raise ScenarioError(str(e)) from e
     config = defaults.config()
     _apply_config(config, raw.get("config") or {}, where)
     reg = defaults.registry_tree()
@@ -120,25 +135,45 @@ def _host_spec(name: str, raw: dict[str, Any], address: str, suffix: str) -> Hos
         users={u: {"password": str(i["password"]), "admin": bool(i.get("admin"))} for u, i in users.items()},
         config=config,
         registry=reg,
+        domain_member=member,
+        computer=computer,
     )
 
 
-def load(path: Path, bench_hosts: int = 0, network: str | None = None) -> Scenario:
+def _read(path: Path, seen: tuple[Path, ...] = ()) -> dict[str, Any]:
+    """The scenario document, with `extends: other.yml` (relative to this file) merged under it."""
+    path = path.resolve()
+    if path in seen:
+        raise ScenarioError(f"{path}: circular extends")
     try:
         doc = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     except (OSError, yaml.YAMLError) as e:
         raise ScenarioError(f"cannot read scenario {path}: {e}") from e
+    if not isinstance(doc, dict):
+        raise ScenarioError(f"{path}: a scenario is a mapping")
     if doc.get("version", 1) != 1:
         raise ScenarioError(f"{path}: unsupported scenario version {doc.get('version')}")
+    base = doc.pop("extends", None)
+    if base is None:
+        return doc
+    return _merge(_read(path.parent / str(base), (*seen, path)), doc)
+
+
+def load(path: Path, bench_hosts: int = 0, network: str | None = None) -> Scenario:
+    doc = _read(path)
     lab = doc.get("lab") or {}
-    domain = doc.get("domain") or {}
-    if domain.get("enabled"):
-        raise ScenarioError(f"{path}: domain.enabled is not implemented yet (later issue)")
     net = ipaddress.ip_network(network or lab.get("network", "127.0.10.0/24"), strict=False)
     if not isinstance(net, ipaddress.IPv4Network) or not net.subnet_of(ipaddress.IPv4Network("127.0.0.0/8")):
         raise ScenarioError(f"{path}: the lab only binds loopback addresses (127.0.0.0/8), not {net}")
     ports = lab.get("ports") or {}
     suffix = str(lab.get("dns_suffix", "lab.test"))
+    raw_domain = doc.get("domain") or {}
+    domain = None
+    if raw_domain.get("enabled"):
+        try:
+            domain = domainspec.parse_domain(raw_domain, net, suffix, f"{path}: domain")
+        except domainspec.DomainSpecError as e:
+            raise ScenarioError(str(e)) from e
     base = doc.get("defaults") or {}
 
     named: list[tuple[str, dict[str, Any], str]] = []
@@ -163,11 +198,18 @@ def load(path: Path, bench_hosts: int = 0, network: str | None = None) -> Scenar
             raise ScenarioError(f"{path}: network {net} has no address left for {name}")
         if address in used or not ipaddress.ip_address(address).is_loopback:
             raise ScenarioError(f"{path}: address {address} of {name} is taken or not loopback")
+        if domain is not None and address == domain.dc_address:
+            raise ScenarioError(f"{path}: address {address} of {name} is the domain controller's")
         used.add(address)
-        spec = _host_spec(name, raw, address, suffix)
-        spec.group = group
+        spec = _host_spec(name, raw, address, suffix, domain)
+        spec.group = "domain" if spec.domain_member and group == "lab" else group
         hosts.append(spec)
 
+    if domain is not None:
+        try:
+            domainspec.check_accounts(domain, [h.computer for h in hosts if h.computer], str(path))
+        except domainspec.DomainSpecError as e:
+            raise ScenarioError(str(e)) from e
     # One process-wide NTLM user file serves every host: a user name must mean one password.
     passwords: dict[str, str] = {}
     for host in hosts:

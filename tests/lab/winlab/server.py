@@ -12,8 +12,9 @@ from pathlib import Path
 from typing import Any
 
 from . import control
-from .build import ntlm_user_lines
+from .build import domain_ntlm_lines, ntlm_user_lines
 from .hoststate import HostState, atomic_write
+from .membership import from_hosts_json
 from .network import NetworkManager
 
 log = logging.getLogger(__name__)
@@ -33,6 +34,9 @@ class LabServer:
             )
             for name, info in doc["hosts"].items()
         }
+        self.domain: dict[str, Any] | None = doc.get("domain")
+        for name, info in doc["hosts"].items():
+            self.hosts[name].membership = from_hosts_json(self.domain, info)
         self.network = NetworkManager()
         self._stopped = threading.Event()
 
@@ -56,7 +60,7 @@ class LabServer:
                     raise ValueError(f"user {user} has another password on {other.name}")
 
     def write_ntlm_users(self) -> None:
-        lines: set[str] = set()
+        lines: set[str] = domain_ntlm_lines(self.domain)
         for host in self.hosts.values():
             with host.lock:
                 lines |= ntlm_user_lines(host.name, host.users())
@@ -73,6 +77,14 @@ class LabServer:
     def run(self) -> None:
         # pyspnego's NTLM acceptor reads accounts from this process-wide file.
         os.environ["NTLM_USER_FILE"] = str(self.run_dir / "ntlm_users.txt")
+        # Kerberos: members accept with their own keytab (kerberos.py); make sure no host can
+        # fall back to a default keytab (e.g. the machine's /etc/krb5.keytab), and keep MIT's
+        # replay cache inside the run directory.
+        os.environ["KRB5_KTNAME"] = "FILE:" + str(self.run_dir / "no-default.keytab")
+        (self.run_dir / "rcache").mkdir(exist_ok=True)
+        os.environ["KRB5RCACHEDIR"] = str(self.run_dir / "rcache")
+        if self.domain:
+            os.environ["KRB5_CONFIG"] = self.domain["krb5_direct_conf"]
         self.network.start()
         for host in self.hosts.values():
             self.network.sync(host)
