@@ -176,7 +176,9 @@ class ADConnection:
         import spnego
 
         s = self.settings
-        ctx = spnego.client(s.username, s.password, hostname=host, service="ldap", protocol="ntlm")
+        # Only over TLS (see _ad_settings): the DC refuses NTLM sign/seal inside TLS, and TLS protects the rest.
+        ctx = spnego.client(s.username, s.password, hostname=host, service="ldap", protocol="ntlm",
+                            context_req=spnego.ContextReq.none)
         conn = self._conn
         conn.sasl_mechanism = "GSS-SPNEGO"
         token = ctx.step()
