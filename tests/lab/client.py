@@ -12,6 +12,15 @@
 
 State changes go through the server's loopback control API, so the running
 server applies them at once (listeners are re-bound, policies re-read).
+
+Domain labs (scenarios/domain.yml) add::
+
+    lab.domain                      # hosts.json "domain": realm, dc, users, computers, krb5_conf, ...
+    lab.user("ansible")             # a domain user: password, principal, upn, down_level, admin, ...
+    lab.logons("srv01")             # completed authentications: protocol, client, delegated, ...
+    lab.ns_command("kinit", "ansible@LAB.TEST")   # argv running inside the lab name space
+    lab.ns_env(KRB5CCNAME="FILE:/tmp/cc")          # its environment (KRB5_CONFIG, ...)
+    with lab.agent() as ns: ns.call("module:function", **kwargs)   # Python inside it (nsagent.py)
 """
 
 from __future__ import annotations
@@ -25,7 +34,9 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-LABCTL = Path(__file__).resolve().parent / "labctl.py"
+HERE = Path(__file__).resolve().parent
+LABCTL = HERE / "labctl.py"
+DOMAIN_SCENARIO = HERE / "scenarios" / "domain.yml"
 
 
 class LabError(RuntimeError):
@@ -39,6 +50,7 @@ class Lab:
         self.hosts: dict[str, dict[str, Any]] = doc["hosts"]
         self.ca: str = doc["ca"]
         self.inventory = self.dir / "inventory.yml"
+        self.domain: dict[str, Any] | None = doc.get("domain")
 
     @classmethod
     @contextmanager
@@ -53,6 +65,52 @@ class Lab:
             yield cls(run_dir)
         finally:
             subprocess.run([*labctl, "down", "--dir", str(run_dir)], capture_output=True, timeout=30, check=False)
+
+    # -- domain ----------------------------------------------------------------
+    def _domain(self) -> dict[str, Any]:
+        if not self.domain:
+            raise LabError(f"the lab in {self.dir} has no domain (scenario {DOMAIN_SCENARIO.name})")
+        return self.domain
+
+    def user(self, name: str) -> dict[str, Any]:
+        """A domain user's hosts.json entry (password, principal, upn, down_level, admin, ...)."""
+        users: dict[str, dict[str, Any]] = self._domain()["users"]
+        if name not in users:
+            raise LabError(f"unknown domain user {name!r}")
+        return users[name]
+
+    def logons(self, host: str) -> list[dict[str, Any]]:
+        """Completed authentications of a host since the last reset, oldest first.
+
+        Each: {"protocol": "kerberos"|"ntlm"|"credssp"|"basic", "scheme", "client" (as the
+        acceptor saw it, e.g. ansible@LAB.TEST), "account" (LAB\\ansible), "transport",
+        "delegated" (a TGT was forwarded), "flags" and "acceptor" (Kerberos only)}.
+        """
+        logons: list[dict[str, Any]] = self.stats(host).get("logons", [])
+        return logons
+
+    def ns_env(self, **extra: str) -> dict[str, str]:
+        """Environment for ns_command(): os.environ + KRB5_CONFIG, KRB5CCNAME, LAB_DIR (+ extra)."""
+        import labns
+
+        self._domain()
+        env = labns.environment(self.dir)
+        env.update(extra)
+        return env
+
+    def ns_command(self, *argv: str) -> list[str]:
+        """argv that runs inside the lab name space (DNS = the DC); run it with env=ns_env()."""
+        import labns
+
+        self._domain()
+        return labns.command(self.dir, *argv)
+
+    def agent(self, extra_path: list[str] | None = None, **env: str) -> Any:
+        """An NsAgent (nsagent.py): Python functions run inside the lab name space."""
+        from nsagent import NsAgent
+
+        self._domain()
+        return NsAgent(self.dir, extra_path=extra_path, env=self.ns_env(**env))
 
     @contextmanager
     def fresh(self) -> Iterator[Lab]:

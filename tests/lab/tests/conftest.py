@@ -12,9 +12,10 @@ import pytest
 LAB_DIR = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(LAB_DIR))
 
-from client import Lab  # noqa: E402
+from client import DOMAIN_SCENARIO, Lab  # noqa: E402
 
 NETWORK = "127.0.20.0/24"
+DOMAIN_NETWORK = "127.0.60.0/24"  # the domain lab's own network (DC on .250)
 RECORDED = LAB_DIR.parents[2] / "shared" / "windows-recorded"
 
 
@@ -30,6 +31,24 @@ def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
 def fresh(lab: Lab) -> Iterator[Lab]:
     """The lab with every host back at its scenario state and counters at zero."""
     with lab.fresh():
+        yield lab
+
+
+@pytest.fixture(scope="session")
+def domain_lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
+    """A lab with the Samba AD domain of scenarios/domain.yml, started once per session.
+
+    Skipped only where the lab name space cannot exist (not root, no unshare); a missing
+    or broken Samba fails the tests, it does not skip them.
+    """
+    import labns
+
+    reason = labns.unavailable()
+    if reason:
+        pytest.skip(f"domain lab needs the lab name space: {reason}")
+    started = time.monotonic()
+    with Lab.started(tmp_path_factory.mktemp("domainlab"), DOMAIN_NETWORK, "--scenario", str(DOMAIN_SCENARIO)) as lab:
+        lab.startup_seconds = time.monotonic() - started  # type: ignore[attr-defined]
         yield lab
 
 

@@ -129,7 +129,8 @@ class WinRMHandler(BaseHTTPRequestHandler):
                 self._send(400)  # Basic cannot seal
                 return
             try:
-                plain = wsmv_crypto.decrypt(body, content_type, self.conn_auth.ctx, self.conn_auth.protocol)
+                plain = wsmv_crypto.decrypt(body, content_type, self.conn_auth.ctx, self.conn_auth.protocol,
+                                            self.conn_auth.scheme)
             except wsmv_crypto.CryptoError as e:
                 log.info("%s: cannot decrypt request: %s", host.name, e)
                 self._send(400)
@@ -143,7 +144,8 @@ class WinRMHandler(BaseHTTPRequestHandler):
 
         status, reply = self._process(plain, outcome.principal)
         if encrypted:
-            reply, reply_type = wsmv_crypto.encrypt(reply, self.conn_auth.ctx, self.conn_auth.protocol or "")
+            reply, reply_type = wsmv_crypto.encrypt(reply, self.conn_auth.ctx, self.conn_auth.protocol or "",
+                                                    self.conn_auth.scheme)
         else:
             reply_type = SOAP_CONTENT_TYPE
         if host.listeners_dirty:

@@ -172,6 +172,9 @@ def write_smb_conf(domain: DomainSpec, lay: DCLayout, cert: Path, key: Path, ca:
 \tload printers = no
 \tprintcap name = /dev/null
 \tdisable spoolss = yes
+\t# Like a Windows DC: SASL binds (GSSAPI, GSS-SPNEGO) without sign/seal over LDAPS/StartTLS;
+\t# Samba's default "yes" refuses SASL over TLS altogether (and sign/seal inside TLS).
+\tldap server require strong auth = allow_sasl_over_tls
 \ttls enabled = yes
 \ttls certfile = {cert}
 \ttls keyfile = {key}

@@ -21,6 +21,7 @@ import struct
 from typing import Any
 
 SPNEGO = "application/HTTP-SPNEGO-session-encrypted"
+KERBEROS = "application/HTTP-Kerberos-session-encrypted"  # sessions set up with the Kerberos scheme
 CREDSSP = "application/HTTP-CredSSP-session-encrypted"
 BOUNDARY = b"--Encrypted Boundary"
 CHUNK = 16384
@@ -38,13 +39,16 @@ def is_encrypted(content_type: str) -> bool:
     return ct.startswith("multipart/encrypted") or ct.startswith("multipart/x-multi-encrypted")
 
 
-def expected_protocol(auth_protocol: str) -> str:
-    return CREDSSP if auth_protocol == "credssp" else SPNEGO
+def expected_protocol(auth_protocol: str, scheme: str | None = None) -> str:
+    """The protocol string of a session: by HTTP auth scheme (Kerberos, CredSSP), else SPNEGO."""
+    if auth_protocol == "credssp":
+        return CREDSSP
+    return KERBEROS if scheme == "kerberos" else SPNEGO
 
 
-def decrypt(body: bytes, content_type: str, ctx: Any, auth_protocol: str) -> bytes:
+def decrypt(body: bytes, content_type: str, ctx: Any, auth_protocol: str, scheme: str | None = None) -> bytes:
     match = _PROTOCOL.search(content_type)
-    if match is None or match.group(1).lower() != expected_protocol(auth_protocol).lower():
+    if match is None or match.group(1).lower() != expected_protocol(auth_protocol, scheme).lower():
         raise CryptoError(f"unexpected encryption protocol in {content_type!r}")
     plain = []
     pos = 0
@@ -87,9 +91,9 @@ def decrypt(body: bytes, content_type: str, ctx: Any, auth_protocol: str) -> byt
     return b"".join(plain)
 
 
-def encrypt(reply: bytes, ctx: Any, auth_protocol: str) -> tuple[bytes, str]:
+def encrypt(reply: bytes, ctx: Any, auth_protocol: str, scheme: str | None = None) -> tuple[bytes, str]:
     """Seal a reply; returns (body, Content-Type)."""
-    protocol = expected_protocol(auth_protocol)
+    protocol = expected_protocol(auth_protocol, scheme)
     multi = auth_protocol == "credssp" and len(reply) > CHUNK
     chunks = [reply[i:i + CHUNK] for i in range(0, len(reply), CHUNK)] if multi else [reply]
     parts = []
