@@ -182,5 +182,26 @@ def raw_kerberos_session(host: str, port: int, scheme: str, mech: str, service: 
     return result
 
 
+def s4u_proxy(service: str, keytab: str, user: str, target: str) -> str:
+    """As `service` (keys from its keytab): S4U2Self for `user`, then S4U2Proxy to host-based `target`.
+
+    Returns "ok" or the KDC's refusal (e.g. "KDC can't fulfill requested option").
+    """
+    import gssapi
+
+    got = _run(["kinit", "-k", "-t", keytab, service])
+    if got["rc"] != 0:
+        raise RuntimeError(f"kinit -k {service}: {got['stderr'].strip()}")
+    creds = gssapi.Credentials(usage="initiate")  # the service's TGT, from KRB5CCNAME
+    impersonated = creds.impersonate(gssapi.Name(user, gssapi.NameType.kerberos_principal), usage="initiate")
+    ctx = gssapi.SecurityContext(name=gssapi.Name(target, gssapi.NameType.hostbased_service), creds=impersonated,
+                                 usage="initiate")
+    try:
+        ctx.step()
+    except gssapi.exceptions.GSSError as e:
+        return str(e).rsplit("):", 1)[-1].strip()
+    return "ok"
+
+
 def env(name: str) -> str | None:
     return os.environ.get(name)

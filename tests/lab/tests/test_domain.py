@@ -153,6 +153,7 @@ def test_delegation_is_observed_by_the_host(tmp_path: Path, domain_lab: Lab, ns:
     assert logon["protocol"] == "kerberos" and logon["delegated"] is True and "delegate" in logon["flags"]
     # srv04 is trusted for unconstrained delegation: its tickets carry ok-as-delegate (klist flag O).
     assert "O" in ns.call("domain_probes:ticket_flags", server="HTTP/srv04.lab.test@LAB.TEST", env=admin_cc)
+    assert ns.call("domain_probes:kvno", spn="HTTP/srv01.lab.test", env=admin_cc)["rc"] == 0
     assert "O" not in ns.call("domain_probes:ticket_flags", server="HTTP/srv01.lab.test@LAB.TEST", env=admin_cc)
     # Without the request nothing is forwarded.
     whoami(ns, domain_lab, "srv04", admin_cc)
@@ -163,6 +164,21 @@ def test_delegation_is_observed_by_the_host(tmp_path: Path, domain_lab: Lab, ns:
         whoami(ns, domain_lab, "srv04", sensitive, kerberos_delegation=True)
     logon = last_logon(domain_lab, "srv04")
     assert logon["client"] == "sensitive@LAB.TEST" and logon["delegated"] is False
+
+
+def test_constrained_delegation_with_protocol_transition(domain_lab: Lab, ns: NsAgent, tmp_path: Path) -> None:
+    """SRV05$ may impersonate any user (S4U2Self) to CIFS/fs01 only (S4U2Proxy), never a sensitive one."""
+    keytab = domain_lab.hosts["srv05"]["computer"]["keytab"]
+    cc = {"KRB5CCNAME": f"FILE:{tmp_path}/srv05"}
+
+    def proxy(user: str, target: str) -> str:
+        result: str = ns.call("domain_probes:s4u_proxy", service="SRV05$@LAB.TEST", keytab=keytab, user=user,
+                              target=target, env=cc)
+        return result
+
+    assert proxy("alice@LAB.TEST", "cifs@fs01.lab.test") == "ok"
+    assert "can't fulfill requested option" in proxy("alice@LAB.TEST", "http@srv01.lab.test")  # not listed
+    assert "can't fulfill requested option" in proxy("sensitive@LAB.TEST", "cifs@fs01.lab.test")  # NOT_DELEGATED
 
 
 def test_disabled_computer_account(domain_lab: Lab, ns: NsAgent, tmp_path: Path, admin_cc: dict[str, str]) -> None:
