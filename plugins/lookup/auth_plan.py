@@ -64,6 +64,7 @@ _raw:
   type: list
   elements: dict
   contains:
+    host: {description: The term (inventory host name) this prediction is for., type: str}
     target: {description: The host name or address that will be connected to., type: str}
     protocol: {description: "kerberos, ntlm, credssp, basic, certificate or fail.", type: str}
     reason: {description: Why., type: str}
@@ -99,6 +100,7 @@ def _host_connection(hostvars: Any, name: str, default_service: str) -> dict[str
         return default
 
     connection = str(var("ansible_connection", default="winrm")).rsplit(".", 1)[-1]
+    kinit_managed = False
     if connection == "psrp":
         auth = str(var("ansible_psrp_auth", default="negotiate")).lower()
         transport: Any = {"negotiate": "kerberos,ntlm"}.get(auth, auth)
@@ -122,9 +124,12 @@ def _host_connection(hostvars: Any, name: str, default_service: str) -> dict[str
         transport=transport, service=service, kerberos_hostname_override=override,
         cert_pem=cert_pem, cert_key_pem=cert_key_pem,
     )
+    if connection != "psrp":
+        mode = var("ansible_winrm_kinit_mode")
+        kinit_managed = (mode == "managed") or (mode is None and settings.kerberos_managed)
     return {"target": settings.host, "transports": settings.transports, "service": settings.service,
             "hostname_override": settings.kerberos_hostname_override, "username": settings.username,
-            "password": settings.password}
+            "password": settings.password, "kinit_managed": kinit_managed, "host": name}
 
 
 class LookupModule(LookupBase):
@@ -147,7 +152,7 @@ class LookupModule(LookupBase):
                         transports = normalize_transports(self.get_option("transport"), username="user@REALM")
                         conn = {"target": term, "transports": transports,
                                 "service": self.get_option("service"), "hostname_override": None,
-                                "username": None, "password": None}
+                                "username": None, "password": None, "host": term}
                     facts = gather(directory=directory, check_ticket=self.get_option("check_ticket"), **conn)
                     plans.append(predict(facts).as_dict())
             finally:

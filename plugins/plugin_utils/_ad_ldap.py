@@ -145,11 +145,7 @@ class ADConnection:
         conn = self._conn
         try:
             if s.auth == "kerberos":
-                creds = _password_credentials(s.username, s.password) if s.username and s.password else None
-                conn.authentication = ldap3.SASL
-                conn.sasl_mechanism = ldap3.KERBEROS
-                conn.sasl_credentials = (host, None, creds) if creds is not None else (host,)
-                ok = conn.bind()
+                ok = self._bind_sasl_gssapi(host)
             elif s.auth == "simple":
                 conn.authentication = ldap3.SIMPLE
                 conn.user, conn.password = s.username, s.password
@@ -170,28 +166,89 @@ class ADConnection:
                 cause = "the DC requires signing or TLS for this bind: use tls_mode ldaps/starttls or auth kerberos"
             else:
                 cause = "%s %s" % (result.get("description", "error"), text)
-            raise ADBindError("%s bind to %s refused: %s" % (s.auth, host, cause.strip()))
+            said = " (the DC said: %s)" % text.strip() if text.strip() and code in (RESULT_INVALID_CREDENTIALS,
+                                                                                     RESULT_STRONGER_AUTH) else ""
+            raise ADBindError("%s bind to %s refused: %s%s" % (s.auth, host, cause.strip(), said))
 
-    def _bind_spnego_ntlm(self, host: str) -> bool:
-        import spnego
+    def _tls_binding(self) -> bytes | None:
+        """RFC 5929 tls-server-end-point application data of the TLS channel, None without TLS."""
+        from cryptography import x509
+        from cryptography.hazmat.primitives import hashes
 
-        s = self.settings
-        # Only over TLS (see _ad_settings): the DC refuses NTLM sign/seal inside TLS, and TLS protects the rest.
-        ctx = spnego.client(s.username, s.password, hostname=host, service="ldap", protocol="ntlm",
-                            context_req=spnego.ContextReq.none)
+        sock = self._conn.socket
+        try:
+            der = sock.getpeercert(True)
+        except AttributeError:
+            return None
+        if not der:
+            return None
+        algorithm = x509.load_der_x509_certificate(der).signature_hash_algorithm
+        if algorithm is None or algorithm.name in ("md5", "sha1"):
+            algorithm = hashes.SHA256()
+        digest = hashes.Hash(algorithm)
+        digest.update(der)
+        return b"tls-server-end-point:" + digest.finalize()
+
+    def _sasl_exchange(self, mechanism: str, first: bytes, step: Any) -> tuple[bool, bytes]:
+        """Run SASL bind round trips; ``step(server_token)`` gives the next client token or None when done."""
         conn = self._conn
-        conn.sasl_mechanism = "GSS-SPNEGO"
-        token = ctx.step()
+        conn.sasl_mechanism = mechanism
+        token: bytes | None = first
         while True:
-            result = send_sasl_negotiation(conn, None, token)
+            result = send_sasl_negotiation(conn, None, token or b"")
             code = result.get("result")
             if code == RESULT_SUCCESS:
                 conn.bound = True
-                return True
+                return True, b""
             if code != RESULT_SASL_IN_PROGRESS:
                 conn.result = result
-                return False
-            token = ctx.step(result.get("saslCreds") or b"")
+                return False, b""
+            token = step(result.get("saslCreds") or b"")
+
+    def _bind_sasl_gssapi(self, host: str) -> bool:
+        """SASL GSSAPI (RFC 4752) asking for no GSS integrity/confidentiality, as Windows does over TLS.
+
+        ldap3's own GSSAPI bind requests sign and seal, which a DC refuses inside TLS ("Sign or
+        Seal are not allowed if TLS is used") and which ldap3 could not use without TLS anyway.
+        """
+        import gssapi
+        from gssapi.raw import ChannelBindings
+
+        s = self.settings
+        creds = _password_credentials(s.username, s.password) if s.username and s.password else None
+        binding = self._tls_binding()
+        flags = gssapi.RequirementFlag.mutual_authentication | gssapi.RequirementFlag.out_of_sequence_detection
+        if binding is None:
+            # Plain LDAP: only a DC that does not require signing accepts this; the error then says to use TLS.
+            flags |= gssapi.RequirementFlag.integrity
+        ctx = gssapi.SecurityContext(
+            name=gssapi.Name("ldap@%s" % host, gssapi.NameType.hostbased_service),
+            mech=gssapi.MechType.kerberos, creds=creds, usage="initiate", flags=flags,
+            channel_bindings=ChannelBindings(application_data=binding) if binding else None,
+        )
+
+        def step(server_token: bytes) -> bytes:
+            if not ctx.complete:
+                return ctx.step(server_token) or b""
+            # Security layer negotiation: choose "no security layer" (1), max size 0, no authzid.
+            ctx.unwrap(server_token)
+            return bytes(ctx.wrap(bytes([1, 0, 0, 0]), False).message)
+
+        ok, _unused = self._sasl_exchange("GSSAPI", ctx.step() or b"", step)
+        return ok
+
+    def _bind_spnego_ntlm(self, host: str) -> bool:
+        import spnego
+        from spnego.channel_bindings import GssChannelBindings
+
+        s = self.settings
+        binding = self._tls_binding()
+        # Only over TLS (see _ad_settings): the DC refuses NTLM sign/seal inside TLS, and TLS protects the rest.
+        ctx = spnego.client(s.username, s.password, hostname=host, service="ldap", protocol="ntlm",
+                            context_req=spnego.ContextReq.none,
+                            channel_bindings=GssChannelBindings(application_data=binding) if binding else None)
+        ok, _unused = self._sasl_exchange("GSS-SPNEGO", ctx.step() or b"", lambda token: ctx.step(token) or b"")
+        return ok
 
     def search(self, search_filter: str, attributes: list[str], base: str | None = None,
                scope: str = "subtree", page_size: int = PAGE_SIZE) -> Iterator[dict[str, Any]]:

@@ -62,19 +62,19 @@ class DirectoryFacts:
 
 def gather(target: str, transports: Iterable[str], service: str = "HTTP", hostname_override: str | None = None,
            username: str | None = None, password: str | None = None, directory: DirectoryFacts | None = None,
-           check_ticket: bool = True) -> TargetFacts:
+           check_ticket: bool = True, kinit_managed: bool = False, host: str | None = None) -> TargetFacts:
     """Collect what is knowable about one target without connecting to it."""
     transports = tuple(transports)
     name = (hostname_override or target).lower()
     spn = "%s/%s" % (service, name)
     facts: dict[str, object] = {"resolves": resolves(target)}
     if directory is not None:
-        host = directory.host_account(name)
+        account = directory.host_account(name)
         facts.update(
             directory=True,
             spn_owner=directory.spn_owner(spn),
-            host_account=host,
-            wsman_spn_on_host=bool(host and host.has_spn("WSMAN/%s" % name)),
+            host_account=account,
+            wsman_spn_on_host=bool(account and account.has_spn("WSMAN/%s" % name)),
         )
     if check_ticket and any(t in ("kerberos", "credssp") for t in transports) and _kerberos.HAS_GSSAPI:
         try:
@@ -84,4 +84,4 @@ def gather(target: str, transports: Iterable[str], service: str = "HTTP", hostna
         else:
             facts["ticket_error"] = _kerberos.service_ticket_error(creds, service, name)
     return TargetFacts(target=target, transports=transports, service=service, hostname_override=hostname_override,
-                       username=username, **facts)  # type: ignore[arg-type]
+                       username=username, kinit_managed=kinit_managed, host=host, **facts)  # type: ignore[arg-type]

@@ -38,6 +38,8 @@ class TargetFacts:
     wsman_spn_on_host: bool = False  # host account holds WSMAN/<name>
     ticket_error: str | None = None  # KDC answer when a ticket was requested; "" = ticket issued
     kdc_error: str | None = None  # no TGT at all (KDC unreachable, clock skew, bad password)
+    kinit_managed: bool = False  # the winrm plugin runs kinit with the password before any transport
+    host: str | None = None  # the inventory name (or term) the facts are for
 
 
 @dataclass(frozen=True)
@@ -51,8 +53,11 @@ class Plan:
     spn: str
     fix: dict[str, Any] = field(default_factory=dict)
 
+    host: str | None = None
+
     def as_dict(self) -> dict[str, Any]:
         return {
+            "host": self.host or self.target,
             "target": self.target,
             "protocol": self.protocol,
             "reason": self.reason,
@@ -90,8 +95,6 @@ def _kerberos_blocker(f: TargetFacts, name: str, spn: str) -> tuple[str, dict[st
                 {"ansible_user": "a domain account (user@REALM)"})
     if f.kdc_error:
         return ("no Kerberos ticket for %s: %s" % (f.username or "the current user", f.kdc_error), {})
-    if f.resolves is False:
-        return ("%s does not resolve in DNS" % name, {})
     # A ticket the KDC issued proves the SPN exists, whatever the directory search found
     # (an alias SPN, sPNMappings, an SPN on an account outside the search base).
     issued = f.ticket_error == ""
@@ -107,9 +110,8 @@ def _kerberos_blocker(f: TargetFacts, name: str, spn: str) -> tuple[str, dict[st
             return ("no computer account in the domain has dNSHostName %s and no account holds %s: a "
                     "workgroup host, an alias, or the short name instead of the FQDN" % (name, spn),
                     {"ansible_host": "<the FQDN registered in AD>"} if "." not in name else {})
-        if f.host_account is not None and f.host_account.uac.disabled:
-            return ("the computer account %s is disabled: the KDC issues no tickets for it"
-                    % f.host_account.sam_account_name, {})
+        if f.host_account is not None and f.host_account.uac.disabled and not issued:
+            return ("the computer account %s is disabled" % f.host_account.sam_account_name, {})
         owner = f.spn_owner
         if owner is not None and f.host_account is not None and owner.dn.lower() != f.host_account.dn.lower():
             fix = {"ansible_winrm_service": "WSMAN"} if f.wsman_spn_on_host else {}
@@ -135,26 +137,38 @@ def predict(f: TargetFacts) -> Plan:
     name = (f.hostname_override or f.target).lower()
     spn = "%s/%s" % (f.service, name)
     first = f.transports[0] if f.transports else "basic"
+
+    def plan(protocol: str, reason: str, fix: dict[str, Any] | None = None) -> Plan:
+        return Plan(f.target, protocol, reason, name, spn, dict(fix or {}), f.host)
+
     simple = {
         "basic": "ansible_winrm_transport is basic: the password is sent with every request",
         "ntlm": "ansible_winrm_transport is ntlm: NTLM is used as asked, Kerberos is never tried",
         "certificate": "ansible_winrm_transport is certificate: TLS client certificate mapping",
     }
+    if f.resolves is False:
+        return plan("fail", "%s does not resolve in DNS: no transport can connect to it" % f.target)
     if first in simple:
-        return Plan(f.target, first, simple[first], name, spn)
+        return plan(first, simple[first])
+    if f.kdc_error and f.kinit_managed and "kerberos" in f.transports:
+        # Ansible's winrm plugin runs kinit with the password before trying any transport; a
+        # failed kinit ends the connection attempt, whatever transports follow.
+        return plan("fail", "the winrm connection runs kinit for %s before any transport and it fails: %s"
+                    % (f.username, f.kdc_error))
     if first == "credssp":
         blocker = _kerberos_blocker(f, name, spn)
         inner = "NTLM inside CredSSP (%s)" % blocker[0] if blocker else "Kerberos inside CredSSP"
-        return Plan(f.target, "credssp", "CredSSP delegates the password to the host; authenticates with "
-                    + inner, name, spn)
+        return plan("credssp", "CredSSP delegates the password to the host; authenticates with " + inner)
     blocker = _kerberos_blocker(f, name, spn)
     if blocker is None:
-        checked = " (the KDC issued a ticket for %s)" % spn if f.ticket_error == "" else ""
-        return Plan(f.target, "kerberos", "Kerberos to %s%s" % (spn, checked), name, spn)
+        notes = []
+        if f.ticket_error == "":
+            notes.append("the KDC issued a ticket for %s" % spn)
+        if f.host_account is not None and f.host_account.uac.disabled:
+            notes.append("the computer account is disabled: domain NTLM logons to it will fail")
+        return plan("kerberos", "Kerberos to %s%s" % (spn, " (%s)" % "; ".join(notes) if notes else ""))
     reason, fix = blocker
     rest = f.transports[1:]
     if rest:
-        nxt = rest[0]
-        return Plan(f.target, nxt, "Kerberos would fail (%s); %s is tried next" % (reason, nxt), name, spn, fix)
-    return Plan(f.target, "fail", "Kerberos will fail and pywinrm's kerberos transport has no fallback: "
-                + reason, name, spn, fix)
+        return plan(rest[0], "Kerberos would fail (%s); %s is tried next" % (reason, rest[0]), fix)
+    return plan("fail", "Kerberos will fail and pywinrm's kerberos transport has no fallback: " + reason, fix)

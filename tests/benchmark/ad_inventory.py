@@ -1,0 +1,97 @@
+"""Benchmark: the ad inventory plugin vs a raw paged ldapsearch over 10,000 computer objects.
+
+Not a test: it prints figures. Starts a domain lab, adds N computer accounts over LDAPS,
+then times `ansible-inventory --list` with winauth.winrm.ad and `ldapsearch` with the same
+filter, attributes, bind (simple over LDAPS) and page size, in the same run (target <= 2x).
+
+    python tests/benchmark/ad_inventory.py [--objects 10000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT / "tests" / "lab"))
+sys.path.insert(0, str(ROOT / ".build"))
+
+from client import Lab  # noqa: E402
+
+from ansible_collections.winauth.winrm.plugins.plugin_utils._ad_accounts import ACCOUNT_ATTRIBUTES  # noqa: E402
+
+
+def in_lab(lab: Lab, *cmd: str) -> tuple[float, subprocess.CompletedProcess[str]]:
+    labns = [sys.executable, str(ROOT / "tests" / "lab" / "labns.py"), "--dir", str(lab.dir), "--"]
+    start = time.perf_counter()
+    proc = subprocess.run([*labns, *cmd], capture_output=True, text=True, check=False)
+    return time.perf_counter() - start, proc
+
+
+def add_computers(lab: Lab, count: int) -> float:
+    """Add ``count`` computer objects over LDAPS (runs inside the lab name space)."""
+    d = json.loads((lab.dir / "hosts.json").read_text(encoding="utf-8"))["domain"]
+    script = f"""
+import ldap3, ssl
+tls = ldap3.Tls(validate=ssl.CERT_REQUIRED, ca_certs_file={d['ca']!r})
+server = ldap3.Server({d['dc']['fqdn']!r}, port=636, use_ssl=True, tls=tls, get_info=ldap3.NONE)
+conn = ldap3.Connection(server, user='LAB\\\\Administrator', password={d['admin']['password']!r}, auto_bind=True)
+for i in range({count}):
+    name = 'BENCH%05d' % i
+    ok = conn.add('CN=%s,CN=Computers,{d['base_dn']}' % name, ['top', 'person', 'organizationalPerson', 'user',
+                  'computer'], {{'sAMAccountName': name + '$', 'userAccountControl': 4096,
+                  'dNSHostName': name.lower() + '.{d['dns_domain']}',
+                  'servicePrincipalName': ['HOST/%s.{d['dns_domain']}' % name.lower(), 'HOST/' + name]}})
+    if not ok and conn.result['result'] != 68:
+        raise SystemExit(str(conn.result))
+"""
+    seconds, proc = in_lab(lab, sys.executable, "-c", script)
+    if proc.returncode != 0:
+        raise SystemExit("adding computers failed: " + proc.stderr[-2000:])
+    return seconds
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--objects", type=int, default=10000)
+    parser.add_argument("--dir", default=str(ROOT / ".lab-adbench"))
+    args = parser.parse_args()
+    scenario = str(ROOT / "tests" / "lab" / "scenarios" / "domain.yml")
+    with Lab.started(args.dir, "127.0.63.0/24", "--scenario", scenario, "--show", "0") as lab:
+        d = json.loads((lab.dir / "hosts.json").read_text(encoding="utf-8"))["domain"]
+        added = add_computers(lab, args.objects)
+        inv = lab.dir / "bench.ad.yml"
+        inv.write_text(json.dumps({
+            "plugin": "winauth.winrm.ad", "domain": d["dns_domain"], "ca_cert": d["ca"], "auth": "simple",
+            "username": "LAB\\Administrator", "password": d["admin"]["password"],
+        }), encoding="utf-8")
+        base_filter = "(&(objectClass=computer)(!(userAccountControl:1.2.840.113556.1.4.803:=8192)))"
+        ldapsearch = ["env", "LDAPTLS_CACERT=" + d["ca"], "ldapsearch", "-LLL", "-o", "ldif-wrap=no",
+                      "-H", "ldaps://%s" % d["dc"]["fqdn"], "-x", "-D", "LAB\\Administrator",
+                      "-w", d["admin"]["password"], "-E", "pr=1000/noprompt", "-b", d["base_dn"], base_filter,
+                      *ACCOUNT_ATTRIBUTES]
+        plugin_times, raw_times, hosts = [], [], 0
+        for _round in range(2):
+            seconds, proc = in_lab(lab, "ansible-inventory", "-i", str(inv), "--list")
+            if proc.returncode != 0:
+                raise SystemExit("ansible-inventory failed: " + proc.stderr[-2000:])
+            hosts = len(json.loads(proc.stdout)["_meta"]["hostvars"])
+            plugin_times.append(seconds)
+            seconds, proc = in_lab(lab, *ldapsearch)
+            if proc.returncode != 0:
+                raise SystemExit("ldapsearch failed: " + proc.stderr[-2000:])
+            raw_times.append(seconds)
+    plugin, raw = min(plugin_times), min(raw_times)
+    print("computer objects added         %d in %.1f s" % (args.objects, added))
+    print("hosts in the inventory         %d" % hosts)
+    print("ad inventory plugin            %.2f s  (runs: %s)" % (plugin, ", ".join("%.2f" % t for t in plugin_times)))
+    print("raw paged ldapsearch           %.2f s  (runs: %s)" % (raw, ", ".join("%.2f" % t for t in raw_times)))
+    print("ratio plugin / ldapsearch      %.2f  (target <= 2)" % (plugin / raw))
+
+
+if __name__ == "__main__":
+    main()

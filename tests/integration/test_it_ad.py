@@ -1,0 +1,205 @@
+"""Issue 3 acceptance against the Samba AD lab: predicted == observed, the ad inventory, AD bad inputs.
+
+Everything runs inside the lab's name space (tests/lab/labns.py) so lab names and the DC's
+SRV records resolve through the DC's DNS, and KRB5_CONFIG points at the lab realm.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from client import Lab
+
+ROOT = Path(__file__).resolve().parents[2]
+NETWORK = "127.0.62.0/24"
+PLAYBOOKS = Path(__file__).resolve().parent / "playbooks"
+
+pytestmark = pytest.mark.skipif(
+    os.geteuid() != 0 or shutil.which("samba") is None or shutil.which("unshare") is None,
+    reason="the AD lab needs root, unshare and samba (scripts/bootstrap.sh installs samba)",
+)
+
+
+@pytest.fixture(scope="module")
+def dlab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
+    scenario = str(ROOT / "tests" / "lab" / "scenarios" / "domain.yml")
+    with Lab.started(tmp_path_factory.mktemp("adlab"), NETWORK, "--scenario", scenario) as lab:
+        yield lab
+
+
+def in_lab(lab: Lab, *cmd: str, timeout: int = 300) -> subprocess.CompletedProcess[str]:
+    labns = [sys.executable, str(ROOT / "tests" / "lab" / "labns.py"), "--dir", str(lab.dir), "--"]
+    env = dict(os.environ, ANSIBLE_HOST_KEY_CHECKING="False")
+    return subprocess.run([*labns, *cmd], capture_output=True, text=True, timeout=timeout, env=env, check=False)
+
+
+def domain(lab: Lab) -> dict[str, Any]:
+    doc = json.loads((lab.dir / "hosts.json").read_text(encoding="utf-8"))
+    return doc["domain"]
+
+
+def variants(lab: Lab) -> dict[str, dict[str, Any]]:
+    """Connection variants covering every prediction reason, keyed by inventory name."""
+    d = domain(lab)
+    kerb = {"ansible_connection": "winrm", "ansible_winrm_transport": "kerberos",
+            "ansible_user": d["users"]["ansible"]["principal"], "ansible_password": d["users"]["ansible"]["password"]}
+    h = lab.hosts
+
+    def at(name: str, **extra: Any) -> dict[str, Any]:
+        return {**kerb, "ansible_host": h[name]["fqdn"], "ansible_port": h[name]["http_port"], **extra}
+
+    return {
+        "srv01-fqdn": at("srv01"),
+        "srv01-ip": at("srv01", ansible_host=h["srv01"]["address"]),
+        "srv01-ip-override": at("srv01", ansible_host=h["srv01"]["address"],
+                                ansible_winrm_kerberos_hostname_override=h["srv01"]["fqdn"]),
+        "srv01-ip-negotiate": at("srv01", ansible_host=h["srv01"]["address"], ansible_winrm_transport="kerberos,ntlm",
+                                 ansible_user=d["users"]["ansible"]["down_level"]),
+        # No managed kinit (the ticket would come from a cache, and there is none): Kerberos fails on
+        # its own and the next transport, NTLM with the domain account, is used.
+        "srv01-ip-kerberos-then-ntlm": at("srv01", ansible_host=h["srv01"]["address"],
+                                          ansible_winrm_transport="kerberos,ntlm", ansible_winrm_kinit_mode="manual",
+                                          ansible_user=d["users"]["ansible"]["down_level"]),
+        "srv02-host-spn-only": at("srv02"),
+        "srv03-http-collision": at("srv03"),
+        "srv03-wsman": at("srv03", ansible_winrm_service="WSMAN"),
+        "srv04-unconstrained": at("srv04"),
+        "srv06-disabled": at("srv06"),
+        "win02-workgroup-kerberos": at("win02", ansible_host=h["win02"]["fqdn"]),
+        "win02-local-ntlm": {
+            "ansible_connection": "winrm", "ansible_host": h["win02"]["address"],
+            "ansible_port": h["win02"]["http_port"], "ansible_winrm_transport": "ntlm",
+            "ansible_user": h["win02"]["admin_user"], "ansible_password": h["win02"]["admin_password"],
+        },
+    }
+
+
+def test_prediction_equals_what_happens(dlab: Lab, tmp_path: Path) -> None:
+    d = domain(dlab)
+    inventory = {"all": {"children": {"targets": {"hosts": variants(dlab)}}}}
+    inv = tmp_path / "inventory.yml"
+    inv.write_text(yaml.safe_dump(inventory), encoding="utf-8")
+    results = tmp_path / "results"
+    results.mkdir()
+    extra = {"ad_domain": d["dns_domain"], "ad_ca": d["ca"], "ad_user": d["users"]["ansible"]["principal"],
+             "ad_password": d["users"]["ansible"]["password"], "result_dir": str(results)}
+    planned = in_lab(dlab, "ansible-playbook", "-i", str(inv), str(PLAYBOOKS / "auth_plan.yml"),
+                     "-e", json.dumps(extra))
+    assert planned.returncode == 0, planned.stdout + planned.stderr
+    plan = {p["host"]: p for p in json.loads((results / "plan.json").read_text(encoding="utf-8"))}
+    assert set(plan) == set(inventory["all"]["children"]["targets"]["hosts"])
+
+    observed = in_lab(dlab, "ansible-playbook", "-i", str(inv), str(PLAYBOOKS / "run_module.yml"), "-e",
+                      json.dumps({"module": "winrm_info", "target": "targets", "result_dir": str(results)}))
+    report = []
+    for name in plan:
+        result = json.loads((results / ("%s.json" % name)).read_text(encoding="utf-8"))
+        actual = (result.get("connection") or {}).get("auth") if not (result.get("failed") or
+                                                                       result.get("unreachable")) else "fail"
+        report.append((name, plan[name]["protocol"], actual, plan[name]["reason"], result.get("msg", "")))
+    mismatches = [r for r in report if r[1] != r[2]]
+    for r in report:
+        print("%-26s predicted %-9s observed %-9s %s | %s" % (r[0], r[1], r[2], r[3][:160], r[4][:200]))
+    assert not mismatches, "\n".join("%s: predicted %s, observed %s\n  why: %s\n  msg: %s" % r for r in mismatches) \
+        + "\n" + observed.stdout[-2000:]
+    expected = {
+        "srv01-fqdn": "kerberos", "srv01-ip": "fail", "srv01-ip-override": "kerberos",
+        "srv01-ip-negotiate": "fail", "srv02-host-spn-only": "kerberos", "srv03-http-collision": "fail",
+        "srv03-wsman": "kerberos", "srv04-unconstrained": "kerberos", "srv06-disabled": "kerberos",
+        "srv01-ip-kerberos-then-ntlm": "ntlm",
+        "win02-workgroup-kerberos": "fail", "win02-local-ntlm": "ntlm",
+    }
+    assert {name: p["protocol"] for name, p in plan.items()} == expected
+    assert "0x80090322" in plan["srv03-http-collision"]["reason"]
+    assert plan["srv03-http-collision"]["fix"] == {"ansible_winrm_service": "WSMAN"}
+    assert "IP address" in plan["srv01-ip"]["reason"]
+    assert "runs kinit" in plan["srv01-ip-negotiate"]["reason"]  # a failed managed kinit ends the attempt
+    assert "disabled" in plan["srv06-disabled"]["reason"]
+
+
+def _inventory(dlab: Lab, tmp_path: Path, **options: Any) -> subprocess.CompletedProcess[str]:
+    d = domain(dlab)
+    config = {"plugin": "winauth.winrm.ad", "domain": d["dns_domain"], "ca_cert": d["ca"],
+              "username": d["users"]["ansible"]["principal"], "password": d["users"]["ansible"]["password"]}
+    config.update(options)
+    config = {k: v for k, v in config.items() if v is not None}
+    path = tmp_path / "lab.ad.yml"
+    path.write_text(yaml.safe_dump(config), encoding="utf-8")
+    return in_lab(dlab, "ansible-inventory", "-i", str(path), "--list")
+
+
+def _plain(value: Any) -> Any:
+    """Drop ansible-core 2.19's {"__ansible_unsafe": …} markers: LDAP data is untrusted, as it should be."""
+    if isinstance(value, dict):
+        if set(value) == {"__ansible_unsafe"}:
+            return value["__ansible_unsafe"]
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    return value
+
+
+def test_inventory_groups_and_vars(dlab: Lab, tmp_path: Path) -> None:
+    run = _inventory(dlab, tmp_path)
+    assert run.returncode == 0, run.stderr
+    assert '"__ansible_unsafe"' in run.stdout  # directory data is never templated
+    inv = _plain(json.loads(run.stdout))
+    members = {g: set(inv.get(g, {}).get("hosts", [])) for g in
+               ("kerberos_ready", "spn_missing", "spn_collision", "unconstrained_delegation", "disabled")}
+    assert members["spn_collision"] == {"srv03.lab.test"}
+    assert members["disabled"] == {"srv06.lab.test"}
+    assert members["unconstrained_delegation"] == {"srv04.lab.test"}  # DCs are filtered out by default
+    assert {"srv01.lab.test", "srv02.lab.test", "srv04.lab.test", "srv05.lab.test", "fs01.lab.test"} \
+        <= members["kerberos_ready"]
+    assert not members["kerberos_ready"] & {"srv03.lab.test", "srv06.lab.test"}
+    hv = inv["_meta"]["hostvars"]
+    assert hv["srv05.lab.test"]["winauth_ad"]["constrained_delegation_to"] == ["CIFS/fs01.lab.test", "CIFS/fs01"]
+    assert hv["srv05.lab.test"]["winauth_ad"]["protocol_transition"] is True
+    assert hv["fs01.lab.test"]["winauth_ad"]["resource_based_delegation"] is True
+    assert hv["srv03.lab.test"]["winauth_ad"]["spn_owner"] == "svc_iis"
+    assert hv["srv01.lab.test"]["ansible_host"] == "srv01.lab.test"
+    # With the WSMAN service class, srv02 (HOST/ only, WinRM never registered WSMAN/) has no SPN.
+    wsman = _plain(json.loads(_inventory(dlab, tmp_path, service="WSMAN").stdout))
+    assert "srv02.lab.test" in wsman.get("spn_missing", {}).get("hosts", [])
+    assert "srv03.lab.test" not in wsman.get("spn_collision", {}).get("hosts", [])
+
+
+AD_BAD = [
+    ("wrong-realm", {"domain": "nosuch.test"}, "no domain controller found"),
+    ("dc-unreachable", {"server": ["dc9.lab.test"]}, "unreachable"),
+    ("bad-credentials", {"password": "not-the-password"}, "wrong password"),
+    ("invalid-filter", {"filter": "(objectClass=computer"}, "invalid LDAP filter"),
+    ("ldaps-name-mismatch", {"server": ["SERVER_IP"]}, "TLS certificate not trusted or does not match the name"),
+    ("simple-without-tls", {"auth": "simple", "tls_mode": "none"}, "use tls_mode ldaps or starttls"),
+]
+
+
+@pytest.mark.parametrize("case", AD_BAD, ids=[c[0] for c in AD_BAD])
+def test_inventory_bad_input(case: tuple[str, dict[str, Any], str], dlab: Lab, tmp_path: Path) -> None:
+    _name, options, expected = case
+    if options.get("server") == ["SERVER_IP"]:
+        options = {"server": [domain(dlab)["dc"]["address"]]}
+    run = _inventory(dlab, tmp_path, **options)
+    assert expected in run.stderr, run.stderr
+    assert "Traceback" not in run.stderr
+
+
+def test_lookup_unknown_host_name(dlab: Lab, tmp_path: Path) -> None:
+    d = domain(dlab)
+    expr = ("{{ lookup('winauth.winrm.auth_plan', 'nosuch.lab.test', domain='%s', ca_cert='%s', username='%s', "
+            "password='%s') }}" % (d["dns_domain"], d["ca"], d["users"]["ansible"]["principal"],
+                                   d["users"]["ansible"]["password"]))
+    run = in_lab(dlab, "ansible", "localhost", "-m", "ansible.builtin.debug", "-a", "var=plan",
+                 "-e", json.dumps({"plan": expr}))
+    assert run.returncode == 0, run.stdout + run.stderr
+    plan = json.loads(run.stdout.split("=>", 1)[1])["plan"]
+    assert plan["protocol"] == "fail" and "nosuch.lab.test does not resolve in DNS" in plan["reason"]
