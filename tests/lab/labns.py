@@ -19,9 +19,11 @@ Stdlib only: importable as a module (``command()``, ``environment()``, ``unavail
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import os
 import shutil
+import subprocess
 import sys
 from pathlib import Path
 from typing import Any
@@ -34,13 +36,21 @@ class LabNSError(RuntimeError):
     """The lab name space cannot be entered; the message says why."""
 
 
+@functools.cache
 def unavailable() -> str | None:
-    """Why name spaces cannot be used here (None when they can)."""
+    """Why name spaces cannot be used here (None when they can); tries one once per process."""
     if os.geteuid() != 0:
         return "labns needs root (unshare --mount and mount --bind need CAP_SYS_ADMIN)"
     for tool in ("unshare", "mount"):
         if shutil.which(tool) is None:
             return f"labns needs {tool} (package util-linux / mount)"
+    try:  # root in a container without CAP_SYS_ADMIN cannot unshare
+        probe = subprocess.run(["unshare", "--mount", "--propagation", "private", "true"],
+                               capture_output=True, text=True, timeout=10, check=False)
+    except (OSError, subprocess.TimeoutExpired) as e:
+        return f"unshare --mount failed: {e}"
+    if probe.returncode != 0:
+        return f"unshare --mount is not permitted here: {probe.stderr.strip()}"
     return None
 
 

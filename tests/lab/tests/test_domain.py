@@ -192,8 +192,10 @@ def test_disabled_computer_account(domain_lab: Lab, ns: NsAgent, tmp_path: Path,
                       keytab=domain_lab.hosts["srv01"]["computer"]["keytab"],
                       env={"KRB5CCNAME": f"FILE:{tmp_path}/srv01"})
     assert enabled["rc"] == 0, enabled
-    # Samba 4.17 still issues service tickets for the disabled account's SPNs (README: differences).
+    # Samba 4.17 still issues service tickets for the disabled account's SPNs (README: differences),
+    # and the member holds valid keys, so Kerberos to it works.
     assert ns.call("domain_probes:kvno", spn="HTTP/srv06.lab.test", env=admin_cc)["rc"] == 0
+    assert whoami(ns, domain_lab, "srv06", admin_cc)["stdout"] == "lab\\ansible"
     # Domain NTLM logons need the member's secure channel, which a disabled account does not have.
     ansible = domain_lab.user("ansible")
     with pytest.raises(InvalidCredentialsError):
