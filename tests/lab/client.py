@@ -84,7 +84,8 @@ class Lab:
 
         Each: {"protocol": "kerberos"|"ntlm"|"credssp"|"basic", "scheme", "client" (as the
         acceptor saw it, e.g. ansible@LAB.TEST), "account" (LAB\\ansible), "transport",
-        "delegated" (a TGT was forwarded), "flags" and "acceptor" (Kerberos only)}.
+        "delegated" (a TGT was forwarded), and for Kerberos "flags" (GSS), "acceptor",
+        "ticket_flags" and "ok_as_delegate" (of the service ticket)}.
         """
         logons: list[dict[str, Any]] = self.stats(host).get("logons", [])
         return logons

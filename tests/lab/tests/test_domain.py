@@ -116,7 +116,7 @@ def test_kerberos_by_fqdn_is_encrypted_over_http(domain_lab: Lab, ns: NsAgent, a
     logon = last_logon(domain_lab, "srv01")
     assert (logon["protocol"], logon["client"], logon["account"]) == ("kerberos", "ansible@LAB.TEST", "LAB\\ansible")
     assert logon["acceptor"] == "SRV01$@LAB.TEST" and "mutual" in logon["flags"]
-    assert logon["delegated"] is False
+    assert logon["delegated"] is False and logon["ok_as_delegate"] is False
     # HOST/-only member: HTTP/ is covered by HOST/ (sPNMappings), WSMAN/ is not registered.
     assert whoami(ns, domain_lab, "srv02", admin_cc)["stdout"] == "lab\\ansible"
     with pytest.raises(AgentError, match="Server not found in Kerberos database"):
@@ -151,6 +151,7 @@ def test_delegation_is_observed_by_the_host(tmp_path: Path, domain_lab: Lab, ns:
     whoami(ns, domain_lab, "srv04", admin_cc, kerberos_delegation=True)
     logon = last_logon(domain_lab, "srv04")
     assert logon["protocol"] == "kerberos" and logon["delegated"] is True and "delegate" in logon["flags"]
+    assert logon["ok_as_delegate"] is True and "forwardable" in logon["ticket_flags"]
     # srv04 is trusted for unconstrained delegation: its tickets carry ok-as-delegate (klist flag O).
     assert "O" in ns.call("domain_probes:ticket_flags", server="HTTP/srv04.lab.test@LAB.TEST", env=admin_cc)
     assert ns.call("domain_probes:kvno", spn="HTTP/srv01.lab.test", env=admin_cc)["rc"] == 0

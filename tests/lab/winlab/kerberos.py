@@ -10,14 +10,26 @@ another account owns the SPN (a ticket sealed with svc_iis's key: "credentials r
 
 from __future__ import annotations
 
+import struct
 from pathlib import Path
 from typing import Any
 
 import gssapi
+from gssapi.raw import inquire_sec_context_by_oid
 from spnego._gss import GSSAPIProxy
 from spnego._negotiate import NegotiateProxy
 from spnego._ntlm import NTLMProxy
 from spnego._spnego import GSSMech
+
+
+# MIT's GSS_KRB5_GET_TKT_FLAGS_OID: the flags of the service ticket the acceptor decrypted
+# (a krb5_flags in host byte order), names and bits from krb5.h.
+_TKT_FLAGS_OID = gssapi.OID.from_int_seq("1.2.840.113554.1.2.2.5.1")
+TICKET_FLAGS = {
+    0x40000000: "forwardable", 0x20000000: "forwarded", 0x10000000: "proxiable", 0x08000000: "proxy",
+    0x00800000: "renewable", 0x00400000: "initial", 0x00200000: "pre_authent",
+    0x00080000: "transit_policy_checked", 0x00040000: "ok_as_delegate", 0x00010000: "enc_pa_rep",
+}
 
 
 def _credentials(keytab: Path) -> gssapi.Credentials:
@@ -67,12 +79,28 @@ def session_facts(ctx: Any) -> dict[str, Any]:
         acceptor_name = str(gss.target_name).rstrip("\x00") if gss.target_name else None
     except gssapi.exceptions.GSSError:
         acceptor_name = None
+    ticket = ticket_flags(gss)
     return {
         # A forwarded TGT arrived (the client asked to delegate and the KDC let the TGT be forwarded).
         "delegated": gss.delegated_creds is not None,
         "flags": sorted(label for flag, label in names.items() if actual & flag),
         "acceptor": acceptor_name,
+        # The service ticket's own flags: ok_as_delegate = the KDC trusts this host for delegation.
+        "ticket_flags": ticket,
+        "ok_as_delegate": "ok_as_delegate" in ticket,
     }
+
+
+def ticket_flags(gss: gssapi.SecurityContext) -> list[str]:
+    """Names of the flags of the service ticket behind an accepted context ([] if unknown)."""
+    try:
+        data = inquire_sec_context_by_oid(gss, _TKT_FLAGS_OID)
+    except gssapi.exceptions.GSSError:
+        return []
+    if not data or len(data[0]) != 4:
+        return []
+    (value,) = struct.unpack("=I", data[0])
+    return sorted(name for bit, name in TICKET_FLAGS.items() if value & bit)
 
 
 def failure_reason(ctx: Any, error: BaseException) -> str:
