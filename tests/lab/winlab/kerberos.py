@@ -21,7 +21,6 @@ from spnego._negotiate import NegotiateProxy
 from spnego._ntlm import NTLMProxy
 from spnego._spnego import GSSMech
 
-
 # MIT's GSS_KRB5_GET_TKT_FLAGS_OID: the flags of the service ticket the acceptor decrypted
 # (a krb5_flags in host byte order), names and bits from krb5.h.
 _TKT_FLAGS_OID = gssapi.OID.from_int_seq("1.2.840.113554.1.2.2.5.1")
