@@ -26,7 +26,8 @@ options:
     type: str
     default: (!(userAccountControl:1.2.840.113556.1.4.803:=8192))
   attributes:
-    description: Extra LDAP attributes to fetch, available to O(compose) and O(groups) under C(winauth_ad.raw).
+    description: Extra LDAP attributes to fetch, available to O(compose) and O(groups) under C(winauth_ad.raw)
+      (present only when this option is set).
     type: list
     elements: str
     default: []
@@ -68,7 +69,11 @@ from typing import Any
 from ansible.errors import AnsibleParserError
 from ansible.plugins.inventory import BaseInventoryPlugin, Cacheable, Constructable
 
-from ansible_collections.winauth.winrm.plugins.plugin_utils._ad_accounts import ACCOUNT_ATTRIBUTES, Account
+from ansible_collections.winauth.winrm.plugins.plugin_utils._ad_accounts import (
+    COMPUTER_ATTRIBUTES,
+    SPN_OWNER_ATTRIBUTES,
+    Account,
+)
 from ansible_collections.winauth.winrm.plugins.plugin_utils._ad_errors import ADError
 from ansible_collections.winauth.winrm.plugins.plugin_utils._ad_ldap import ADConnection
 from ansible_collections.winauth.winrm.plugins.plugin_utils._ad_settings import build_ad_settings
@@ -113,24 +118,30 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
         settings = build_ad_settings(**{k: self.get_option(k) for k in AD_OPTIONS})
         service = self.get_option("service")
         transport = self.get_option("transport")
-        attributes = sorted(set(ACCOUNT_ATTRIBUTES) | set(self.get_option("attributes") or []))
-        computer_filter = "(&(objectClass=computer)%s)" % (self.get_option("filter") or "")
+        extra = list(self.get_option("attributes") or [])
+        attributes = sorted(set(COMPUTER_ATTRIBUTES) | set(extra))
+        user_filter = self.get_option("filter") or ""
+        computer_filter = "(&(objectClass=computer)%s)" % user_filter
         with ADConnection(settings) as ad:
             computers = list(ad.search(computer_filter, attributes))
+            # RBCD is a security descriptor: ask only which computers have one.
+            rbcd = {e["dn"].lower() for e in ad.search(
+                "(&(objectClass=computer)(msDS-AllowedToActOnBehalfOfOtherIdentity=*)%s)" % user_filter, ["cn"])}
             # One search for every account holding a <service>/ SPN finds collisions for all hosts at once.
-            owners = {
-                spn.lower(): Account.from_entry(entry)
-                for entry in ad.search("(servicePrincipalName=%s/*)" % service, ACCOUNT_ATTRIBUTES)
-                for spn in Account.from_entry(entry).spns
-                if spn.lower().startswith(service.lower() + "/")
-            }
+            owners: dict[str, Account] = {}
+            for entry in ad.search("(servicePrincipalName=%s/*)" % service, SPN_OWNER_ATTRIBUTES):
+                owner = Account.from_entry(entry)
+                for spn in owner.spns:
+                    if spn.lower().startswith(service.lower() + "/"):
+                        owners[spn.lower()] = owner
         hosts = []
         for entry in computers:
-            account = Account.from_entry(entry)
+            account = Account.from_entry(entry, rbcd=entry["dn"].lower() in rbcd, computer=True)
             if not account.dns_host_name:
                 continue  # never joined or pre-created: nothing to connect to
             record = host_record(account, owners, service, transport)
-            record["raw"] = {k: v for k, v in entry.items() if k in (self.get_option("attributes") or [])}
+            if extra:
+                record["raw"] = {k: v for k, v in entry.items() if k in extra}
             hosts.append(record)
         return hosts
 

@@ -25,6 +25,13 @@ ACCOUNT_ATTRIBUTES = [
     "msDS-AllowedToDelegateTo", "msDS-AllowedToActOnBehalfOfOtherIdentity",
     "msDS-SupportedEncryptionTypes", "memberOf", "objectClass", "operatingSystem",
 ]
+# What the inventory needs per computer: no memberOf/objectClass (the filter implies them) and no
+# security descriptors (RBCD presence comes from a dn-only search), to keep 10,000 hosts cheap.
+COMPUTER_ATTRIBUTES = [
+    "sAMAccountName", "dNSHostName", "servicePrincipalName", "userAccountControl",
+    "msDS-AllowedToDelegateTo", "msDS-SupportedEncryptionTypes", "operatingSystem",
+]
+SPN_OWNER_ATTRIBUTES = ["sAMAccountName", "servicePrincipalName", "userAccountControl"]
 ENCTYPES = {0x1: "DES-CBC-CRC", 0x2: "DES-CBC-MD5", 0x4: "RC4-HMAC", 0x8: "AES128", 0x10: "AES256"}
 
 
@@ -100,8 +107,11 @@ class Account:
     operating_system: str | None = None
 
     @classmethod
-    def from_entry(cls, entry: Mapping[str, Any]) -> Account:
-        """Build from an LDAP entry (``{"dn": …, attribute: value}`` as the search yields)."""
+    def from_entry(cls, entry: Mapping[str, Any], rbcd: bool | None = None, computer: bool | None = None) -> Account:
+        """Build from an LDAP entry (``{"dn": …, attribute: value}`` as the search yields).
+
+        ``rbcd``/``computer`` override what the entry's attributes say, for searches that did not fetch them.
+        """
         uac_raw = _one(entry, "userAccountControl")
         enc_raw = _one(entry, "msDS-SupportedEncryptionTypes")
         groups = _many(entry, "memberOf")
@@ -113,10 +123,10 @@ class Account:
             spns=_many(entry, "servicePrincipalName"),
             uac=UserAccountControl(int(uac_raw or 0)),
             allowed_to_delegate_to=_many(entry, "msDS-AllowedToDelegateTo"),
-            rbcd=bool(_one(entry, "msDS-AllowedToActOnBehalfOfOtherIdentity")),
+            rbcd=bool(_one(entry, "msDS-AllowedToActOnBehalfOfOtherIdentity")) if rbcd is None else rbcd,
             supported_enctypes=int(enc_raw) if enc_raw not in (None, "") else None,
             protected_users=any(g.lower().startswith("cn=protected users,") for g in groups),
-            is_computer="computer" in classes,
+            is_computer="computer" in classes if computer is None else computer,
             operating_system=_one(entry, "operatingSystem"),
         )
 

@@ -122,8 +122,9 @@ class ADConnection:
         s = self.settings
         server = ldap3.Server(host, port=s.port, use_ssl=s.tls_mode == "ldaps", tls=self._tls(),
                               connect_timeout=s.timeout, get_info=ldap3.NONE)
+        # No schema is read (get_info NONE), so attribute names are not checked against one either.
         conn = ldap3.Connection(server, authentication=ldap3.ANONYMOUS, receive_timeout=s.timeout,
-                                raise_exceptions=False, read_only=True)
+                                raise_exceptions=False, read_only=True, check_names=False)
         try:
             conn.open()
             if s.tls_mode == "starttls" and not conn.start_tls():
@@ -166,8 +167,8 @@ class ADConnection:
                 cause = "the DC requires signing or TLS for this bind: use tls_mode ldaps/starttls or auth kerberos"
             else:
                 cause = "%s %s" % (result.get("description", "error"), text)
-            said = " (the DC said: %s)" % text.strip() if text.strip() and code in (RESULT_INVALID_CREDENTIALS,
-                                                                                     RESULT_STRONGER_AUTH) else ""
+            explained = code in (RESULT_INVALID_CREDENTIALS, RESULT_STRONGER_AUTH) and text.strip()
+            said = " (the DC said: %s)" % text.strip() if explained else ""
             raise ADBindError("%s bind to %s refused: %s%s" % (s.auth, host, cause.strip(), said))
 
     def _tls_binding(self) -> bytes | None:
@@ -274,8 +275,9 @@ class ADConnection:
             if not ok and result.get("result") not in (0, None):
                 if result.get("result") == 32:
                     raise ADSearchError("search base %r does not exist in this domain" % base)
-                raise ADSearchError("search %r failed: %s %s" % (search_filter, result.get("description"),
-                                                                result.get("message", "")))
+                raise ADSearchError(
+                    "search %r failed: %s %s" % (search_filter, result.get("description"), result.get("message", ""))
+                )
             for entry in self._conn.response or []:
                 if entry.get("type") != "searchResEntry":
                     continue

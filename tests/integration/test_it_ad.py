@@ -103,8 +103,8 @@ def test_prediction_equals_what_happens(dlab: Lab, tmp_path: Path) -> None:
     report = []
     for name in plan:
         result = json.loads((results / ("%s.json" % name)).read_text(encoding="utf-8"))
-        actual = (result.get("connection") or {}).get("auth") if not (result.get("failed") or
-                                                                       result.get("unreachable")) else "fail"
+        failed = result.get("failed") or result.get("unreachable")
+        actual = "fail" if failed else (result.get("connection") or {}).get("auth")
         report.append((name, plan[name]["protocol"], actual, plan[name]["reason"], result.get("msg", "")))
     mismatches = [r for r in report if r[1] != r[2]]
     for r in report:

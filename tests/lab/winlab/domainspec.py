@@ -147,7 +147,7 @@ def parse_domain(raw: dict[str, Any], network: ipaddress.IPv4Network, dns_suffix
     realm = str(raw.get("realm", dns_suffix.upper()))
     if realm != realm.upper() or realm.lower() != dns_suffix.lower():
         raise DomainSpecError(f"{where}: realm {realm!r} must be the upper-case DNS suffix {dns_suffix.upper()!r}")
-    netbios = str(raw.get("netbios", realm.split(".")[0])).upper()
+    netbios = str(raw.get("netbios", realm.split(".", maxsplit=1)[0])).upper()
     if not re.fullmatch(r"[A-Z0-9-]{1,15}", netbios):
         raise DomainSpecError(f"{where}: netbios {netbios!r} must be 1-15 letters, digits or '-'")
     dc = raw.get("dc") or {}
