@@ -38,7 +38,7 @@ def dlab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
 
 def in_lab(lab: Lab, *cmd: str, timeout: int = 300) -> subprocess.CompletedProcess[str]:
     labns = [sys.executable, str(ROOT / "tests" / "lab" / "labns.py"), "--dir", str(lab.dir), "--"]
-    env = dict(os.environ, ANSIBLE_HOST_KEY_CHECKING="False")
+    env = dict(os.environ, ANSIBLE_HOST_KEY_CHECKING="False", PW=domain(lab)["users"]["ansible"]["password"])
     return subprocess.run([*labns, *cmd], capture_output=True, text=True, timeout=timeout, env=env, check=False)
 
 
@@ -203,3 +203,45 @@ def test_lookup_unknown_host_name(dlab: Lab, tmp_path: Path) -> None:
     assert run.returncode == 0, run.stdout + run.stderr
     plan = json.loads(run.stdout.split("=>", 1)[1])["plan"]
     assert plan["protocol"] == "fail" and "nosuch.lab.test does not resolve in DNS" in plan["reason"]
+
+
+def _run_module(dlab: Lab, tmp_path: Path, module: str, hosts: dict[str, dict[str, Any]],
+                module_args: dict[str, Any] | None = None, check: bool = False) -> dict[str, Any]:
+    inv = tmp_path / "kerb.yml"
+    inv.write_text(yaml.safe_dump({"all": {"hosts": hosts}}), encoding="utf-8")
+    results = tmp_path / "kerb-results"
+    results.mkdir(exist_ok=True)
+    cmd = ["ansible-playbook", "-i", str(inv), str(PLAYBOOKS / "run_module.yml"), "-e",
+           json.dumps({"module": module, "module_args": module_args or {}, "result_dir": str(results)})]
+    run = in_lab(dlab, *cmd, *(["--check"] if check else []))
+    assert run.returncode == 0, run.stdout + run.stderr
+    return {p.stem: json.loads(p.read_text(encoding="utf-8")) for p in results.glob("*.json")}
+
+
+def test_kerberos_with_password_and_delegation(dlab: Lab, tmp_path: Path) -> None:
+    v = variants(dlab)
+    dlab.reset_counters()
+    hosts = {"srv04": {**v["srv04-unconstrained"], "ansible_winrm_kerberos_delegation": True},
+             "srv01": v["srv01-fqdn"]}
+    results = _run_module(dlab, tmp_path, "winrm_info", hosts)
+    assert results["srv04"]["connection"]["auth"] == "kerberos", results["srv04"]
+    assert results["srv04"]["connection"]["message_encryption"] is True
+    assert results["srv04"]["ansible_facts"]["winauth_winrm"]["computer"]["part_of_domain"] is True
+    delegated = [lg for lg in dlab.logons("srv04") if lg["protocol"] == "kerberos"]
+    assert delegated and all(lg["delegated"] for lg in delegated), dlab.logons("srv04")
+    assert delegated[0]["ok_as_delegate"] is True  # srv04 is trusted for delegation
+    plain = [lg for lg in dlab.logons("srv01") if lg["protocol"] == "kerberos"]
+    assert plain and not any(lg["delegated"] for lg in plain)  # no delegation asked for srv01
+
+
+def test_kerberos_with_an_existing_ticket_cache(dlab: Lab, tmp_path: Path) -> None:
+    d = domain(dlab)
+    user = d["users"]["ansible"]
+    kinit = in_lab(dlab, "sh", "-c", 'printf "%s\\n" "$PW" | kinit ' + user["principal"])
+    assert kinit.returncode == 0, kinit.stderr
+    # No password in the inventory: the ticket cache is used, as after a kinit by the operator (or AWX).
+    host = {k: v for k, v in variants(dlab)["srv01-fqdn"].items() if k != "ansible_password"}
+    results = _run_module(dlab, tmp_path, "winrm_auth", {"srv01": host}, {"client": {"basic": False}}, check=True)
+    assert results["srv01"]["changed"] is True and not results["srv01"].get("failed"), results["srv01"]
+    assert results["srv01"]["changes"] == ["client.auth.basic: true -> false"]
+    in_lab(dlab, "kdestroy")
