@@ -51,7 +51,7 @@ def test_defaults_are_the_winrm_plugins() -> None:
     # No ansible_winrm_transport: Basic for a plain user, Kerberos for a UPN — what the winrm plugin does.
     c = conn({"win01": {"ansible_user": "admin"}})
     assert c == {"target": "win01", "transports": ("basic",), "service": "HTTP", "hostname_override": None,
-                 "username": "admin", "password": None}
+                 "username": "admin", "password": None, "kinit_managed": False, "host": "win01"}
     assert conn({"win01": {"ansible_user": "alice@LAB.TEST"}})["transports"] == ("kerberos",)
 
 
@@ -84,7 +84,47 @@ def test_winrm_vars() -> None:
         "ansible_winrm_kerberos_hostname_override": "win01.lab.test",
     }})
     assert c == {"target": "192.0.2.10", "transports": ("kerberos",), "service": "WSMAN",
-                 "hostname_override": "win01.lab.test", "username": "alice@LAB.TEST", "password": PASSWORD}
+                 "hostname_override": "win01.lab.test", "username": "alice@LAB.TEST", "password": PASSWORD,
+                 "kinit_managed": True, "host": "win01"}
+
+
+@pytest.mark.parametrize(("hostvars", "managed"), [
+    # unset ansible_winrm_kinit_mode: the winrm plugin manages kinit for a password with kerberos in the list
+    ({"ansible_user": "alice@LAB.TEST", "ansible_password": PASSWORD}, True),  # UPN: kerberos by default
+    ({"ansible_user": "LAB\\alice", "ansible_password": PASSWORD, "ansible_winrm_transport": "ntlm,kerberos"}, True),
+    ({"ansible_winrm_user": "alice@LAB.TEST", "ansible_winrm_pass": PASSWORD}, True),
+    ({"ansible_user": "alice@LAB.TEST"}, False),  # no password: the operator's ticket cache
+    ({"ansible_user": "alice@LAB.TEST", "ansible_password": ""}, False),
+    ({"ansible_user": "LAB\\alice", "ansible_password": PASSWORD, "ansible_winrm_transport": "ntlm"}, False),
+    ({"ansible_user": "admin", "ansible_password": PASSWORD}, False),  # basic by default
+    # explicit ansible_winrm_kinit_mode wins
+    ({"ansible_user": "alice@LAB.TEST", "ansible_password": PASSWORD, "ansible_winrm_kinit_mode": "manual"}, False),
+    ({"ansible_user": "alice@LAB.TEST", "ansible_winrm_kinit_mode": "managed"}, True),
+    ({"ansible_user": "LAB\\alice", "ansible_password": PASSWORD, "ansible_winrm_transport": "ntlm",
+      "ansible_winrm_kinit_mode": "managed"}, True),
+])
+def test_winrm_kinit_managed(hostvars: dict[str, Any], managed: bool) -> None:
+    c = conn({"win01": hostvars})
+    assert c["kinit_managed"] is managed
+
+
+@pytest.mark.parametrize("hostvars", [
+    {"ansible_user": "alice@LAB.TEST", "ansible_password": PASSWORD},
+    {"ansible_user": "alice@LAB.TEST", "ansible_password": PASSWORD, "ansible_psrp_auth": "kerberos"},
+    {"ansible_user": "alice@LAB.TEST", "ansible_password": PASSWORD, "ansible_winrm_kinit_mode": "managed"},
+])
+def test_psrp_never_kinit_managed(hostvars: dict[str, Any]) -> None:
+    hv = FakeHostVars({"win01": {"ansible_connection": "psrp", **hostvars}})
+    c = _host_connection(hv, "win01", "HTTP")
+    assert c["kinit_managed"] is False
+    assert ("win01", "ansible_winrm_kinit_mode") not in hv.read  # a winrm-only variable
+
+
+def test_host_is_the_inventory_name() -> None:
+    c = conn({"web01": {"ansible_host": "192.0.2.10", "ansible_user": "a"}}, name="web01")
+    assert (c["host"], c["target"]) == ("web01", "192.0.2.10")
+    c = conn({"web02": {"ansible_connection": "psrp", "ansible_host": "web02.lab.test"}}, name="web02")
+    assert (c["host"], c["target"]) == ("web02", "web02.lab.test")
 
 
 @pytest.mark.parametrize(("value", "transports"), [
@@ -156,13 +196,15 @@ def test_psrp_vars() -> None:
         "ansible_winrm_service": "HOST",
     }})
     assert c == {"target": "10.0.0.21", "transports": ("kerberos", "ntlm"), "service": "HTTP",
-                 "hostname_override": "win01.lab.test", "username": "alice@LAB.TEST", "password": PASSWORD}
+                 "hostname_override": "win01.lab.test", "username": "alice@LAB.TEST", "password": PASSWORD,
+                 "kinit_managed": False, "host": "win01"}
 
 
 def test_only_needed_vars_read() -> None:
     hv = FakeHostVars({"win01": {"ansible_connection": "psrp", "ansible_winrm_transport": "ntlm"}})
     _host_connection(hv, "win01", "HTTP")
     assert ("win01", "ansible_winrm_transport") not in hv.read
+    assert ("win01", "ansible_winrm_kinit_mode") not in hv.read
     assert ("win01", "ansible_connection") in hv.read
 
 
@@ -182,7 +224,8 @@ def lookup(monkeypatch: pytest.MonkeyPatch, **options: Any) -> tuple[LookupModul
     def gather(**kwargs: Any) -> TargetFacts:  # stands in for _auth_facts.gather: no DNS, no KDC
         gathered.append(kwargs)
         return TargetFacts(target=kwargs["target"], transports=tuple(kwargs["transports"]),
-                           service=kwargs["service"], resolves=True)
+                           service=kwargs["service"], resolves=True,
+                           kinit_managed=kwargs.get("kinit_managed", False), host=kwargs["host"])
 
     monkeypatch.setattr(auth_plan, "gather", gather)
     return module, gathered
@@ -195,10 +238,36 @@ def test_run_inventory_host_and_plain_name(monkeypatch: pytest.MonkeyPatch) -> N
     plans = module.run(["win01", "win02.lab.test"], variables={"hostvars": hostvars})
     assert [p["protocol"] for p in plans] == ["ntlm", "kerberos"]
     assert [p["target"] for p in plans] == ["192.0.2.10", "win02.lab.test"]
+    assert [p["host"] for p in plans] == ["win01", "win02.lab.test"]
+    assert all(list(p)[0] == "host" for p in plans)
     assert gathered[0]["directory"] is None
     assert gathered[0]["check_ticket"] is False
+    assert (gathered[0]["host"], gathered[0]["kinit_managed"]) == ("win01", False)
     assert gathered[1]["transports"] == ("kerberos",)
     assert gathered[1]["username"] is None
+    assert gathered[1]["host"] == "win02.lab.test"
+    assert "kinit_managed" not in gathered[1]  # a plain name has no password: gather's default (False)
+
+
+def test_run_managed_kinit_failure_reaches_the_plan(monkeypatch: pytest.MonkeyPatch) -> None:
+    module, gathered = lookup(monkeypatch)
+
+    def gather(**kwargs: Any) -> TargetFacts:  # the KDC refuses the password
+        gathered.append(kwargs)
+        return TargetFacts(target=kwargs["target"], transports=tuple(kwargs["transports"]), service=kwargs["service"],
+                           username=kwargs["username"], resolves=True, kinit_managed=kwargs["kinit_managed"],
+                           host=kwargs["host"], kdc_error="wrong password (Preauthentication failed)")
+
+    monkeypatch.setattr(auth_plan, "gather", gather)
+    base = {"ansible_host": "192.0.2.10", "ansible_user": "LAB\\ansible", "ansible_password": PASSWORD,
+            "ansible_winrm_transport": "kerberos,ntlm"}
+    hostvars = FakeHostVars({"managed": dict(base), "manual": {**base, "ansible_winrm_kinit_mode": "manual"}})
+    plans = module.run(["managed", "manual"], variables={"hostvars": hostvars})
+    assert [g["kinit_managed"] for g in gathered] == [True, False]
+    assert [(p["host"], p["protocol"]) for p in plans] == [("managed", "fail"), ("manual", "ntlm")]
+    assert plans[0]["reason"] == ("the winrm connection runs kinit for LAB\\ansible before any transport and it "
+                                  "fails: wrong password (Preauthentication failed)")
+    assert PASSWORD not in repr(plans)
 
 
 def test_run_settings_error_becomes_lookup_error(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -335,3 +335,29 @@ def test_directory_cache_shared_across_targets(kdc: Any, dns_names: list[str]) -
     gather("win01.lab.test", ("kerberos",), directory=directory)
     gather("WIN01.LAB.TEST", ("ntlm",), directory=directory)
     assert len(ad.searches) == 2
+
+
+def test_kinit_managed_and_host_default_off(kdc: Any, dns_names: list[str]) -> None:
+    kdc()
+    f = gather("win01.lab.test", ("kerberos",))
+    assert (f.kinit_managed, f.host) == (False, None)
+    assert predict(f).as_dict()["host"] == "win01.lab.test"
+
+
+def test_kinit_managed_and_host_forwarded(kdc: Any, dns_names: list[str]) -> None:
+    kdc(kdc_error="wrong password (Preauthentication failed)")
+    f = gather("192.0.2.10", ("kerberos", "ntlm"), username="alice@LAB.TEST", password="bad", kinit_managed=True,
+               host="win01")
+    assert (f.kinit_managed, f.host, f.target) == (True, "win01", "192.0.2.10")
+    plan = predict(f).as_dict()
+    assert (plan["host"], plan["target"], plan["protocol"]) == ("win01", "192.0.2.10", "fail")
+    assert plan["reason"] == ("the winrm connection runs kinit for alice@LAB.TEST before any transport and it "
+                              "fails: wrong password (Preauthentication failed)")
+
+
+def test_same_kdc_error_unmanaged_falls_back(kdc: Any, dns_names: list[str]) -> None:
+    kdc(kdc_error="wrong password (Preauthentication failed)")
+    f = gather("win01.lab.test", ("kerberos", "ntlm"), username="alice@LAB.TEST", password="bad",
+               kinit_managed=False, host="win01")
+    assert f.kinit_managed is False
+    assert predict(f).protocol == "ntlm"

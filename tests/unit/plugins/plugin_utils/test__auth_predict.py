@@ -73,8 +73,8 @@ def domain_facts(**kwargs: Any) -> TargetFacts:
 @pytest.mark.parametrize(("transport", "word"), [("basic", "password"), ("ntlm", "never tried"),
                                                  ("certificate", "certificate")])
 def test_simple_transports_short_circuit(transport: str, word: str) -> None:
-    # Every Kerberos blocker at once: none of them matters for these transports.
-    f = facts(target=IP, transports=(transport, "kerberos"), username=".\\admin", resolves=False,
+    # Every Kerberos blocker at once (even a failing managed kinit): none of them matters for these transports.
+    f = facts(target=IP, transports=(transport, "kerberos"), username=".\\admin", kinit_managed=True,
               kdc_error="the KDC does not answer", ticket_error="no such SPN")
     plan = predict(f)
     assert plan.protocol == transport
@@ -215,8 +215,26 @@ def test_hostname_override_that_is_an_ip_still_fails() -> None:
 def test_unresolvable_name_fails() -> None:
     plan = predict(facts(target="nosuch.lab.test", resolves=False))
     assert plan.protocol == "fail"
-    assert "nosuch.lab.test does not resolve in DNS" in plan.reason
+    assert plan.reason == "nosuch.lab.test does not resolve in DNS: no transport can connect to it"
     assert plan.fix == {}
+
+
+@pytest.mark.parametrize("transports", [("basic",), ("ntlm",), ("certificate",), ("credssp",), ("kerberos",),
+                                        ("kerberos", "ntlm"), ("ntlm", "kerberos"), ()])
+def test_unresolvable_target_fails_whatever_the_transport(transports: tuple[str, ...]) -> None:
+    # Nothing connects to a name the controller cannot resolve; checked before every other rule.
+    plan = predict(facts(target="nosuch.lab.test", transports=transports, resolves=False, username=".\\admin",
+                         kdc_error="the KDC does not answer", kinit_managed=True, ticket_error="no such SPN"))
+    assert plan.protocol == "fail"
+    assert plan.reason == "nosuch.lab.test does not resolve in DNS: no transport can connect to it"
+    assert plan.fix == {}
+
+
+def test_dns_names_the_target_not_the_kerberos_name() -> None:
+    # The connection goes to the target; the override only names the SPN.
+    plan = predict(facts(target="nosuch.lab.test", hostname_override="win01.lab.test", resolves=False))
+    assert plan.reason == "nosuch.lab.test does not resolve in DNS: no transport can connect to it"
+    assert plan.spn == "HTTP/win01.lab.test"
 
 
 def test_resolution_not_checked_is_no_blocker() -> None:
@@ -231,9 +249,10 @@ def test_local_account_fails() -> None:
     assert plan.fix == {"ansible_user": "a domain account (user@REALM)"}
 
 
-def test_local_account_checked_before_everything_else() -> None:
-    plan = predict(facts(target=IP, username=".\\admin", kdc_error="x", resolves=False))
+def test_local_account_checked_before_kdc_and_ip() -> None:
+    plan = predict(facts(target=IP, username=".\\admin", kdc_error="x"))
     assert "local account" in plan.reason
+    assert "IP address" not in plan.reason
 
 
 def test_kdc_error_fails_with_it() -> None:
@@ -248,10 +267,9 @@ def test_kdc_error_without_username_names_current_user() -> None:
     assert "no Kerberos ticket for the current user: no ticket cache" in plan.reason
 
 
-def test_kdc_error_checked_before_dns() -> None:
+def test_dns_checked_before_kdc_error() -> None:
     plan = predict(facts(kdc_error="the KDC does not answer", resolves=False))
-    assert "the KDC does not answer" in plan.reason
-    assert "resolve" not in plan.reason
+    assert plan.reason == "win01.lab.test does not resolve in DNS: no transport can connect to it"
 
 
 def test_ticket_error_without_directory_fails() -> None:
@@ -278,18 +296,57 @@ def test_workgroup_host(target: str, fix: dict[str, str]) -> None:
     assert plan.fix == fix
 
 
-def test_disabled_computer_fails() -> None:
+DISABLED = computer("win06", spns=("HOST/win06.lab.test", "HTTP/win06.lab.test"), uac=0x1000 | 0x2)
+
+
+def test_disabled_computer_fails_when_no_ticket_was_asked() -> None:
     disabled = computer("win06", uac=0x1000 | 0x2)
     plan = predict(facts(target="win06.lab.test", directory=True, host_account=disabled, spn_owner=None))
     assert plan.protocol == "fail"
-    assert "the computer account WIN06$ is disabled" in plan.reason
+    assert plan.reason == ("Kerberos will fail and pywinrm's kerberos transport has no fallback: "
+                           "the computer account WIN06$ is disabled")
     assert plan.fix == {}
 
 
 def test_disabled_computer_even_when_it_owns_the_spn() -> None:
-    disabled = computer("win06", spns=("HTTP/win06.lab.test",), uac=4098)
-    plan = predict(facts(target="win06.lab.test", directory=True, host_account=disabled, spn_owner=disabled))
-    assert "disabled" in plan.reason
+    plan = predict(facts(target="win06.lab.test", directory=True, host_account=DISABLED, spn_owner=DISABLED))
+    assert plan.protocol == "fail"
+    assert plan.reason.endswith("the computer account WIN06$ is disabled")
+
+
+def test_disabled_computer_reported_before_the_kdc_refusal() -> None:
+    plan = predict(facts(target="win06.lab.test", directory=True, host_account=DISABLED, spn_owner=DISABLED,
+                         ticket_error="the account is disabled (KDC_ERR_CLIENT_REVOKED)"))
+    assert plan.protocol == "fail"
+    assert plan.reason.endswith("the computer account WIN06$ is disabled")
+    assert "KDC_ERR_CLIENT_REVOKED" not in plan.reason
+
+
+@pytest.mark.parametrize("transports", [("kerberos",), ("kerberos", "ntlm")])
+def test_disabled_computer_with_an_issued_ticket_is_kerberos(transports: tuple[str, ...]) -> None:
+    # The KDC issued the ticket (Samba does for a disabled account): Kerberos works; NTLM would not.
+    plan = predict(facts(target="win06.lab.test", transports=transports, directory=True, host_account=DISABLED,
+                         spn_owner=DISABLED, ticket_error="", username="alice@LAB.TEST"))
+    assert plan.protocol == "kerberos"
+    assert plan.reason == ("Kerberos to HTTP/win06.lab.test (the KDC issued a ticket for HTTP/win06.lab.test; "
+                           "the computer account is disabled: domain NTLM logons to it will fail)")
+    assert plan.fix == {}
+
+
+def test_no_disabled_note_for_an_enabled_host() -> None:
+    plan = predict(domain_facts())
+    assert "disabled" not in plan.reason
+    assert plan.reason == "Kerberos to HTTP/win01.lab.test (the KDC issued a ticket for HTTP/win01.lab.test)"
+
+
+@pytest.mark.xfail(strict=True, reason="BUG: with Kerberos blocked by a disabled computer account the plan falls "
+                                       "back to NTLM, although the plugin's own note says domain NTLM logons to "
+                                       "a disabled computer account fail (its secure channel is gone)")
+def test_disabled_computer_without_ticket_does_not_predict_domain_ntlm() -> None:
+    plan = predict(facts(target="win06.lab.test", transports=("kerberos", "ntlm"), directory=True,
+                         host_account=DISABLED, spn_owner=DISABLED, username="LAB\\alice",
+                         ticket_error="the account is disabled (KDC_ERR_CLIENT_REVOKED)"))
+    assert plan.protocol == "fail"
 
 
 def test_spn_owned_by_another_account_fails_without_wsman() -> None:
@@ -386,17 +443,116 @@ def test_transport_list_collision_falls_back_to_ntlm() -> None:
     assert plan.fix == {"ansible_winrm_service": "WSMAN"}
 
 
+# --------------------------------------------------------------------------- managed kinit (winrm plugin)
+
+
+WRONG_PASSWORD = "wrong password (Preauthentication failed)"
+KINIT_FAILS = ("the winrm connection runs kinit for alice@LAB.TEST before any transport and it fails: "
+               + WRONG_PASSWORD)
+
+
+@pytest.mark.parametrize("transports", [("kerberos",), ("kerberos", "ntlm"), ("kerberos", "credssp", "ntlm")])
+def test_failed_managed_kinit_is_fatal_even_with_fallbacks(transports: tuple[str, ...]) -> None:
+    plan = predict(domain_facts(transports=transports, kinit_managed=True, kdc_error=WRONG_PASSWORD,
+                                ticket_error=None, host="win01"))
+    assert plan.protocol == "fail"
+    assert plan.reason == KINIT_FAILS
+    assert plan.fix == {}
+    assert plan.as_dict()["host"] == "win01"
+
+
+def test_failed_managed_kinit_beats_the_local_account_rule() -> None:
+    # kinit runs (and fails) before pywinrm gets to say anything about the account.
+    plan = predict(facts(transports=("kerberos", "ntlm"), username=".\\admin", kinit_managed=True,
+                         kdc_error="unknown principal (not found in Kerberos database)"))
+    assert plan.protocol == "fail"
+    assert plan.reason == ("the winrm connection runs kinit for .\\admin before any transport and it fails: "
+                           "unknown principal (not found in Kerberos database)")
+
+
+def test_unmanaged_kdc_error_falls_back_to_the_next_transport() -> None:
+    # ansible_winrm_kinit_mode=manual (or psrp): the missing ticket only fails the kerberos transport.
+    plan = predict(domain_facts(transports=("kerberos", "ntlm"), kinit_managed=False, kdc_error=WRONG_PASSWORD,
+                                ticket_error=None))
+    assert plan.protocol == "ntlm"
+    assert plan.reason == ("Kerberos would fail (no Kerberos ticket for alice@LAB.TEST: %s); ntlm is tried next"
+                           % WRONG_PASSWORD)
+    assert "kinit" not in plan.reason
+
+
+def test_unmanaged_kdc_error_without_fallback_fails_as_before() -> None:
+    plan = predict(domain_facts(kinit_managed=False, kdc_error=WRONG_PASSWORD, ticket_error=None))
+    assert plan.protocol == "fail"
+    assert plan.reason == ("Kerberos will fail and pywinrm's kerberos transport has no fallback: "
+                           "no Kerberos ticket for alice@LAB.TEST: " + WRONG_PASSWORD)
+
+
+def test_managed_kinit_that_works_changes_nothing() -> None:
+    plan = predict(domain_facts(transports=("kerberos", "ntlm"), kinit_managed=True))
+    assert plan.protocol == "kerberos"
+    assert plan.reason == "Kerberos to HTTP/win01.lab.test (the KDC issued a ticket for HTTP/win01.lab.test)"
+
+
+@pytest.mark.parametrize(("transports", "protocol"), [(("ntlm", "kerberos"), "ntlm"), (("credssp",), "credssp"),
+                                                      (("basic", "kerberos"), "basic")])
+def test_managed_kinit_failure_irrelevant_when_kerberos_not_reached(transports: tuple[str, ...],
+                                                                    protocol: str) -> None:
+    # Without kerberos in the list no kinit runs; with NTLM/Basic first it is never reached.
+    plan = predict(domain_facts(transports=transports, kinit_managed=True, kdc_error=WRONG_PASSWORD,
+                                ticket_error=None))
+    assert plan.protocol == protocol
+    assert "kinit" not in plan.reason
+
+
+@pytest.mark.xfail(strict=True, reason="BUG: ansible.builtin.winrm runs the managed kinit only when its loop reaches "
+                                       "the kerberos transport (plugins/connection/winrm.py _winrm_connect), not "
+                                       "before any transport: with credssp first, CredSSP is tried and can succeed")
+def test_managed_kinit_not_run_before_credssp() -> None:
+    plan = predict(domain_facts(transports=("credssp", "kerberos"), kinit_managed=True, kdc_error=WRONG_PASSWORD,
+                                ticket_error=None))
+    assert plan.protocol == "credssp"
+
+
+@pytest.mark.xfail(strict=True, reason="BUG: the kinit failure reason prints 'kinit for None' when no user is set "
+                                       "(a password with kerberos and no ansible_user makes kinit managed)")
+def test_managed_kinit_failure_without_user_names_no_none() -> None:
+    plan = predict(facts(transports=("kerberos",), kinit_managed=True, username=None,
+                         kdc_error="no ticket: run kinit, or give username and password (No Kerberos credentials)"))
+    assert plan.protocol == "fail"
+    assert "None" not in plan.reason
+
+
 # --------------------------------------------------------------------------- Plan, helpers
 
 
 def test_plan_as_dict() -> None:
     plan = predict(facts(target=IP))
     d = plan.as_dict()
-    assert set(d) == {"target", "protocol", "reason", "spn", "fix"}
+    assert list(d) == ["host", "target", "protocol", "reason", "spn", "fix"]  # host first
+    assert d["host"] == IP  # no inventory name: the target
     assert d["target"] == IP
     assert d["protocol"] == "fail"
+    assert d["reason"] == plan.reason
+    assert d["spn"] == "HTTP/%s" % IP
+    assert d["fix"] == {"ansible_winrm_kerberos_hostname_override": "<the host's FQDN>"}
     d["fix"]["x"] = 1
     assert "x" not in plan.fix  # a copy
+
+
+def test_plan_carries_the_inventory_name() -> None:
+    plan = predict(domain_facts(target=IP, hostname_override="win01.lab.test", host="win01"))
+    assert plan.host == "win01"
+    d = plan.as_dict()
+    assert (d["host"], d["target"], d["protocol"]) == ("win01", IP, "kerberos")
+
+
+@pytest.mark.parametrize("transports", [("basic",), ("credssp",), ("kerberos", "ntlm")])
+def test_every_rule_keeps_the_host(transports: tuple[str, ...]) -> None:
+    plan = predict(facts(target="nosuch.lab.test", transports=transports, host="web01", resolves=None,
+                         directory=True))
+    assert plan.as_dict()["host"] == "web01"
+    unresolved = predict(facts(target="nosuch.lab.test", transports=transports, host="web01", resolves=False))
+    assert unresolved.as_dict()["host"] == "web01"
 
 
 def test_plan_default_fix_empty() -> None:
