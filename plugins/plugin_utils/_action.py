@@ -12,6 +12,7 @@ winrm connection would report as unreachable, ``failed`` for everything else.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from ansible.errors import AnsibleActionFail
@@ -50,14 +51,21 @@ class WSManAction(ActionBase):
         """Do the module's work; return result keys. Raise WSManError on failure."""
         raise NotImplementedError
 
-    def _kinit(self, settings: WSManSettings) -> None:
-        """Reuse the winrm connection plugin's kinit when it manages the ticket."""
-        if settings.kerberos_managed and "kerberos" in settings.transports and settings.username:
-            kerb_auth = getattr(self._connection, "_kerb_auth", None)
-            if kerb_auth is not None:
-                if not getattr(self._connection, "_winrm_kwargs", None):
-                    self._connection._build_winrm_kwargs()
+    def _kinit(self, settings: WSManSettings) -> Callable[[], None] | None:
+        """The winrm connection plugin's own kinit, when it manages the ticket (run when Kerberos is reached)."""
+        kerb_auth = getattr(self._connection, "_kerb_auth", None)
+        if not (settings.kerberos_managed and "kerberos" in settings.transports and kerb_auth is not None):
+            return None
+
+        def kinit() -> None:
+            if not getattr(self._connection, "_winrm_kwargs", None):
+                self._connection._build_winrm_kwargs()
+            try:
                 kerb_auth(settings.username, settings.password)
+            except Exception as e:  # AnsibleConnectionFailure, with the password already redacted
+                raise AuthenticationError(str(e), target=settings.endpoint, operation="kinit") from None
+
+        return kinit
 
     def run(self, tmp: Any = None, task_vars: dict[str, Any] | None = None) -> dict[str, Any]:
         result = super().run(tmp, task_vars)
@@ -73,14 +81,11 @@ class WSManAction(ActionBase):
             return result
         try:
             settings = settings_from_connection(self._connection)
-            self._kinit(settings)
-            transport = WSManTransport(settings)
+            transport = WSManTransport(settings, before_kerberos=self._kinit(settings))
         except MissingLibraryError as e:
             return {**result, "failed": True, "msg": str(e)}
         except WSManError as e:
             return {**result, "failed": True, "msg": "connection settings: %s" % e}
-        except Exception as e:  # kinit raises AnsibleConnectionFailure
-            return {**result, "unreachable": True, "msg": str(e)}
 
         client = WSManClient(transport, settings.endpoint, settings.operation_timeout)
         display.vvv("WS-Man %s as %r via %s" % (settings.endpoint, settings.username, ",".join(settings.transports)),

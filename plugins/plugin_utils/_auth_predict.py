@@ -150,11 +150,11 @@ def predict(f: TargetFacts) -> Plan:
         return plan("fail", "%s does not resolve in DNS: no transport can connect to it" % f.target)
     if first in simple:
         return plan(first, simple[first])
-    if f.kdc_error and f.kinit_managed and "kerberos" in f.transports:
-        # Ansible's winrm plugin runs kinit with the password before trying any transport; a
-        # failed kinit ends the connection attempt, whatever transports follow.
-        return plan("fail", "the winrm connection runs kinit for %s before any transport and it fails: %s"
-                    % (f.username, f.kdc_error))
+    if f.kdc_error and f.kinit_managed and first == "kerberos":
+        # Ansible's winrm plugin runs kinit with the password when it reaches the kerberos
+        # transport; a failed kinit ends the connection attempt, whatever transports follow.
+        return plan("fail", "the winrm connection runs kinit for %s before trying Kerberos and it fails: %s"
+                    % (f.username or "(no ansible_user)", f.kdc_error))
     if first == "credssp":
         blocker = _kerberos_blocker(f, name, spn)
         inner = "NTLM inside CredSSP (%s)" % blocker[0] if blocker else "Kerberos inside CredSSP"
@@ -169,6 +169,10 @@ def predict(f: TargetFacts) -> Plan:
         return plan("kerberos", "Kerberos to %s%s" % (spn, " (%s)" % "; ".join(notes) if notes else ""))
     reason, fix = blocker
     rest = f.transports[1:]
+    disabled = f.host_account is not None and f.host_account.uac.disabled
+    if rest and rest[0] == "ntlm" and disabled and account_kind(f.username) != "local":
+        return plan("fail", "Kerberos would fail (%s) and so would NTLM with a domain account: the host's computer "
+                    "account is disabled, so it cannot check domain logons" % reason, fix)
     if rest:
         return plan(rest[0], "Kerberos would fail (%s); %s is tried next" % (reason, rest[0]), fix)
     return plan("fail", "Kerberos will fail and pywinrm's kerberos transport has no fallback: " + reason, fix)

@@ -14,6 +14,7 @@ what to fix instead of "Bad HTTP response returned from server".
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from typing import Any
 
 from ansible_collections.winauth.winrm.plugins.plugin_utils._errors import (
@@ -69,7 +70,7 @@ class WSManTransport:
         auth_used: the transport that authenticated (``ntlm``, ``basic`` …) once known.
     """
 
-    def __init__(self, settings: WSManSettings) -> None:
+    def __init__(self, settings: WSManSettings, before_kerberos: Callable[[], None] | None = None) -> None:
         if not HAS_PYWINRM:
             raise MissingLibraryError(
                 "pywinrm is required on the controller: pip install 'pywinrm[credssp,kerberos]>=0.5.0' (%s)"
@@ -77,6 +78,9 @@ class WSManTransport:
                 target=settings.endpoint,
             )
         self.settings = settings
+        # Called when the transport loop reaches Kerberos (the winrm plugin's managed kinit):
+        # like Ansible's own loop, a kinit failure there ends the attempt.
+        self.before_kerberos = before_kerberos
         self.round_trips = 0
         self.auth_used: str | None = None
         self._session: Any = None
@@ -136,6 +140,8 @@ class WSManTransport:
         failures: list[str] = []
         last: WSManError | None = None
         for auth in self.settings.transports:
+            if auth == "kerberos" and self.before_kerberos is not None:
+                self.before_kerberos()
             try:
                 session = self._new(auth)
                 result = self._send_once(session, auth, payload, operation)

@@ -265,7 +265,7 @@ def test_run_managed_kinit_failure_reaches_the_plan(monkeypatch: pytest.MonkeyPa
     plans = module.run(["managed", "manual"], variables={"hostvars": hostvars})
     assert [g["kinit_managed"] for g in gathered] == [True, False]
     assert [(p["host"], p["protocol"]) for p in plans] == [("managed", "fail"), ("manual", "ntlm")]
-    assert plans[0]["reason"] == ("the winrm connection runs kinit for LAB\\ansible before any transport and it "
+    assert plans[0]["reason"] == ("the winrm connection runs kinit for LAB\\ansible before trying Kerberos and it "
                                   "fails: wrong password (Preauthentication failed)")
     assert PASSWORD not in repr(plans)
 

@@ -351,7 +351,7 @@ def test_kinit_managed_and_host_forwarded(kdc: Any, dns_names: list[str]) -> Non
     assert (f.kinit_managed, f.host, f.target) == (True, "win01", "192.0.2.10")
     plan = predict(f).as_dict()
     assert (plan["host"], plan["target"], plan["protocol"]) == ("win01", "192.0.2.10", "fail")
-    assert plan["reason"] == ("the winrm connection runs kinit for alice@LAB.TEST before any transport and it "
+    assert plan["reason"] == ("the winrm connection runs kinit for alice@LAB.TEST before trying Kerberos and it "
                               "fails: wrong password (Preauthentication failed)")
 
 

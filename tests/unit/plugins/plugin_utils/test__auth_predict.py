@@ -339,9 +339,6 @@ def test_no_disabled_note_for_an_enabled_host() -> None:
     assert plan.reason == "Kerberos to HTTP/win01.lab.test (the KDC issued a ticket for HTTP/win01.lab.test)"
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: with Kerberos blocked by a disabled computer account the plan falls "
-                                       "back to NTLM, although the plugin's own note says domain NTLM logons to "
-                                       "a disabled computer account fail (its secure channel is gone)")
 def test_disabled_computer_without_ticket_does_not_predict_domain_ntlm() -> None:
     plan = predict(facts(target="win06.lab.test", transports=("kerberos", "ntlm"), directory=True,
                          host_account=DISABLED, spn_owner=DISABLED, username="LAB\\alice",
@@ -447,7 +444,7 @@ def test_transport_list_collision_falls_back_to_ntlm() -> None:
 
 
 WRONG_PASSWORD = "wrong password (Preauthentication failed)"
-KINIT_FAILS = ("the winrm connection runs kinit for alice@LAB.TEST before any transport and it fails: "
+KINIT_FAILS = ("the winrm connection runs kinit for alice@LAB.TEST before trying Kerberos and it fails: "
                + WRONG_PASSWORD)
 
 
@@ -466,7 +463,7 @@ def test_failed_managed_kinit_beats_the_local_account_rule() -> None:
     plan = predict(facts(transports=("kerberos", "ntlm"), username=".\\admin", kinit_managed=True,
                          kdc_error="unknown principal (not found in Kerberos database)"))
     assert plan.protocol == "fail"
-    assert plan.reason == ("the winrm connection runs kinit for .\\admin before any transport and it fails: "
+    assert plan.reason == ("the winrm connection runs kinit for .\\admin before trying Kerberos and it fails: "
                            "unknown principal (not found in Kerberos database)")
 
 
@@ -504,17 +501,12 @@ def test_managed_kinit_failure_irrelevant_when_kerberos_not_reached(transports: 
     assert "kinit" not in plan.reason
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: ansible.builtin.winrm runs the managed kinit only when its loop reaches "
-                                       "the kerberos transport (plugins/connection/winrm.py _winrm_connect), not "
-                                       "before any transport: with credssp first, CredSSP is tried and can succeed")
 def test_managed_kinit_not_run_before_credssp() -> None:
     plan = predict(domain_facts(transports=("credssp", "kerberos"), kinit_managed=True, kdc_error=WRONG_PASSWORD,
                                 ticket_error=None))
     assert plan.protocol == "credssp"
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: the kinit failure reason prints 'kinit for None' when no user is set "
-                                       "(a password with kerberos and no ansible_user makes kinit managed)")
 def test_managed_kinit_failure_without_user_names_no_none() -> None:
     plan = predict(facts(transports=("kerberos",), kinit_managed=True, username=None,
                          kdc_error="no ticket: run kinit, or give username and password (No Kerberos credentials)"))
