@@ -248,6 +248,7 @@ class ADConnection:
         ctx = spnego.client(s.username, s.password, hostname=host, service="ldap", protocol="ntlm",
                             context_req=spnego.ContextReq.none,
                             channel_bindings=GssChannelBindings(application_data=binding) if binding else None)
+        _no_key_exchange(ctx)
         ok, _unused = self._sasl_exchange("GSS-SPNEGO", ctx.step() or b"", lambda token: ctx.step(token) or b"")
         return ok
 
@@ -293,6 +294,21 @@ class ADConnection:
                 self._conn.unbind()
             finally:
                 self._conn = None
+
+
+def _no_key_exchange(ctx: Any) -> None:
+    """Do not ask for NTLM key exchange: nothing is signed or sealed inside TLS.
+
+    With KEY_EXCH negotiated but no sign/seal, pyspnego sends a 1-byte placeholder as the
+    encrypted session key; a DC expects 16 bytes and refuses with INVALID_PARAMETER ("data 57").
+    The flag is a pyspnego internal, hence the guard: without it the bind fails as before.
+    """
+    try:
+        from spnego._ntlm_raw.messages import NegotiateFlags
+
+        ctx._context_req &= ~NegotiateFlags.key_exch
+    except (ImportError, AttributeError, TypeError):
+        pass
 
 
 def _short(text: str) -> str:

@@ -173,6 +173,15 @@ def test_inventory_groups_and_vars(dlab: Lab, tmp_path: Path) -> None:
     assert "srv03.lab.test" not in wsman.get("spn_collision", {}).get("hosts", [])
 
 
+@pytest.mark.parametrize(("auth", "user"), [("kerberos", "principal"), ("simple", "down_level"),
+                                          ("ntlm", "down_level"), ("ntlm", "upn")])
+def test_inventory_binds(auth: str, user: str, dlab: Lab, tmp_path: Path) -> None:
+    account = domain(dlab)["users"]["ansible"]
+    run = _inventory(dlab, tmp_path, auth=auth, username=account[user])
+    assert run.returncode == 0, run.stderr
+    assert "srv01.lab.test" in json.loads(run.stdout)["_meta"]["hostvars"]
+
+
 AD_BAD = [
     ("wrong-realm", {"domain": "nosuch.test"}, "no domain controller found"),
     ("dc-unreachable", {"server": ["dc9.lab.test"]}, "unreachable"),

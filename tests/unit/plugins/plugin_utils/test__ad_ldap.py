@@ -1007,3 +1007,16 @@ def test_close_forgets_connection_even_when_unbind_fails(ldap: FakeLDAP) -> None
     with pytest.raises(ldap_exc.LDAPSocketReceiveError):
         conn.close()
     assert conn._conn is None
+
+
+def test_no_key_exchange_clears_the_flag_and_tolerates_other_objects() -> None:
+    from spnego._ntlm_raw.messages import NegotiateFlags
+
+    class Proxy:
+        _context_req = NegotiateFlags.key_exch | NegotiateFlags.ntlm | NegotiateFlags.unicode
+
+    proxy = Proxy()
+    _ad_ldap._no_key_exchange(proxy)
+    assert not proxy._context_req & NegotiateFlags.key_exch
+    assert proxy._context_req & NegotiateFlags.ntlm and proxy._context_req & NegotiateFlags.unicode
+    _ad_ldap._no_key_exchange(object())  # an object without the attribute is left alone, no error
