@@ -70,6 +70,9 @@ def variants(lab: Lab) -> dict[str, dict[str, Any]]:
                                           ansible_winrm_transport="kerberos,ntlm", ansible_winrm_kinit_mode="manual",
                                           ansible_user=d["users"]["ansible"]["down_level"]),
         "srv02-host-spn-only": at("srv02"),
+        "srv02-wsman-no-spn": at("srv02", ansible_winrm_service="WSMAN"),
+        "srv05-constrained": at("srv05"),
+        "fs01-rbcd-target": at("fs01"),
         "srv03-http-collision": at("srv03"),
         "srv03-wsman": at("srv03", ansible_winrm_service="WSMAN"),
         "srv04-unconstrained": at("srv04"),
@@ -115,7 +118,8 @@ def test_prediction_equals_what_happens(dlab: Lab, tmp_path: Path) -> None:
         "srv01-fqdn": "kerberos", "srv01-ip": "fail", "srv01-ip-override": "kerberos",
         "srv01-ip-negotiate": "fail", "srv02-host-spn-only": "kerberos", "srv03-http-collision": "fail",
         "srv03-wsman": "kerberos", "srv04-unconstrained": "kerberos", "srv06-disabled": "kerberos",
-        "srv01-ip-kerberos-then-ntlm": "ntlm",
+        "srv01-ip-kerberos-then-ntlm": "ntlm", "srv02-wsman-no-spn": "fail", "srv05-constrained": "kerberos",
+        "fs01-rbcd-target": "kerberos",
         "win02-workgroup-kerberos": "fail", "win02-local-ntlm": "ntlm",
     }
     assert {name: p["protocol"] for name, p in plan.items()} == expected
@@ -124,6 +128,7 @@ def test_prediction_equals_what_happens(dlab: Lab, tmp_path: Path) -> None:
     assert "IP address" in plan["srv01-ip"]["reason"]
     assert "runs kinit" in plan["srv01-ip-negotiate"]["reason"]  # a failed managed kinit ends the attempt
     assert "disabled" in plan["srv06-disabled"]["reason"]
+    assert "no account holds WSMAN/srv02.lab.test" in plan["srv02-wsman-no-spn"]["reason"]
 
 
 def _inventory(dlab: Lab, tmp_path: Path, **options: Any) -> subprocess.CompletedProcess[str]:
@@ -180,6 +185,23 @@ def test_inventory_binds(auth: str, user: str, dlab: Lab, tmp_path: Path) -> Non
     run = _inventory(dlab, tmp_path, auth=auth, username=account[user])
     assert run.returncode == 0, run.stderr
     assert "srv01.lab.test" in json.loads(run.stdout)["_meta"]["hostvars"]
+
+
+def test_inventory_constructed_features_and_cache(dlab: Lab, tmp_path: Path) -> None:
+    cache = tmp_path / "cache"
+    options = {"keyed_groups": [{"key": "winauth_ad.predicted_protocol", "prefix": "winrm"}],
+               "compose": {"ansible_winrm_transport": "'kerberos'"},
+               "cache": True, "cache_plugin": "ansible.builtin.jsonfile", "cache_connection": str(cache)}
+    first = _inventory(dlab, tmp_path, **options)
+    assert first.returncode == 0, first.stderr
+    inv = _plain(json.loads(first.stdout))
+    assert "srv01.lab.test" in inv["winrm_kerberos"]["hosts"] and "srv03.lab.test" in inv["winrm_fail"]["hosts"]
+    assert inv["_meta"]["hostvars"]["srv01.lab.test"]["ansible_winrm_transport"] == "kerberos"
+    assert any(cache.iterdir())
+    # A cache hit does not touch the DC: a wrong password does not matter now.
+    second = _inventory(dlab, tmp_path, **options, password="not-the-password")
+    assert second.returncode == 0, second.stderr
+    assert _plain(json.loads(second.stdout))["winrm_kerberos"] == inv["winrm_kerberos"]
 
 
 AD_BAD = [
