@@ -45,13 +45,9 @@ def _ensure_interpreter() -> None:
 
 
 def _pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
+    from winlab.samba_dc import alive  # the lab's one liveness check (a zombie counts as gone)
+
+    return alive(pid)
 
 
 def _read_pid(run_dir: Path) -> int | None:
