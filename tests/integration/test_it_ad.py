@@ -178,8 +178,10 @@ def test_inventory_groups_and_vars(dlab: Lab, tmp_path: Path) -> None:
     assert "srv03.lab.test" not in wsman.get("spn_collision", {}).get("hosts", [])
 
 
-@pytest.mark.parametrize(("auth", "user"), [("kerberos", "principal"), ("simple", "down_level"),
-                                          ("ntlm", "down_level"), ("ntlm", "upn")])
+BINDS = [("kerberos", "principal"), ("simple", "down_level"), ("ntlm", "down_level"), ("ntlm", "upn")]
+
+
+@pytest.mark.parametrize(("auth", "user"), BINDS)
 def test_inventory_binds(auth: str, user: str, dlab: Lab, tmp_path: Path) -> None:
     account = domain(dlab)["users"]["ansible"]
     run = _inventory(dlab, tmp_path, auth=auth, username=account[user])
