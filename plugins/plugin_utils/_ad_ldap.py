@@ -116,7 +116,10 @@ class ADConnection:
             self.server_name = host
             self._bind(host)
             return
-        raise ADConnectError("no domain controller reachable: " + "; ".join(errors))
+        raise ADConnectError(
+            "no domain controller reachable: %s. Check the DC names (server/domain), that they resolve in DNS and "
+            "that port %d is open from this controller" % ("; ".join(errors), s.port)
+        )
 
     def _connect(self, host: str) -> Any:
         s = self.settings
