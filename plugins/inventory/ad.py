@@ -77,7 +77,7 @@ from ansible_collections.winauth.winrm.plugins.plugin_utils._ad_accounts import 
 from ansible_collections.winauth.winrm.plugins.plugin_utils._ad_errors import ADError
 from ansible_collections.winauth.winrm.plugins.plugin_utils._ad_ldap import ADConnection
 from ansible_collections.winauth.winrm.plugins.plugin_utils._ad_settings import build_ad_settings
-from ansible_collections.winauth.winrm.plugins.plugin_utils._auth_predict import HOST_ALIASES, TargetFacts, predict
+from ansible_collections.winauth.winrm.plugins.plugin_utils._auth_predict import TargetFacts, predict, spn_status
 from ansible_collections.winauth.winrm.plugins.plugin_utils._errors import SettingsError
 from ansible_collections.winauth.winrm.plugins.plugin_utils._settings import normalize_transports
 
@@ -91,12 +91,7 @@ def host_record(account: Account, owners: dict[str, Account], service: str, tran
     name = (account.dns_host_name or "").lower()
     spn = "%s/%s" % (service, name)
     owner = owners.get(spn.lower())
-    if owner is not None and owner.dn.lower() != account.dn.lower():
-        status = "collision"
-    elif owner is None and not (service.lower() in HOST_ALIASES and account.has_spn("HOST/%s" % name)):
-        status = "missing"
-    else:
-        status = "ok"
+    status = spn_status(spn, owner, account)
     plan = predict(TargetFacts(
         target=name, transports=normalize_transports(transport, username="user@REALM"), service=service,
         directory=True, spn_owner=owner,

@@ -87,6 +87,18 @@ def account_kind(username: str | None) -> str:
     return "plain"
 
 
+def spn_status(spn: str, owner: Account | None, host_account: Account | None) -> str:
+    """``collision`` (another account holds the SPN), ``missing`` (nobody does, HOST/ does not cover it) or ``ok``."""
+    if owner is not None and host_account is not None and owner.dn.lower() != host_account.dn.lower():
+        return "collision"
+    if owner is None:
+        service, _sep, name = spn.partition("/")
+        if not (host_account is not None and service.lower() in HOST_ALIASES
+                and host_account.has_spn("HOST/%s" % name)):
+            return "missing"
+    return "ok"
+
+
 def _kerberos_blocker(f: TargetFacts, name: str, spn: str) -> tuple[str, dict[str, Any]] | None:
     """Why Kerberos to ``spn`` would fail, with the vars that fix it; None when it should work."""
     kind = account_kind(f.username)
@@ -112,21 +124,17 @@ def _kerberos_blocker(f: TargetFacts, name: str, spn: str) -> tuple[str, dict[st
                     {"ansible_host": "<the FQDN registered in AD>"} if "." not in name else {})
         if f.host_account is not None and f.host_account.uac.disabled and not issued:
             return ("the computer account %s is disabled" % f.host_account.sam_account_name, {})
-        owner = f.spn_owner
-        if owner is not None and f.host_account is not None and owner.dn.lower() != f.host_account.dn.lower():
-            fix = {"ansible_winrm_service": "WSMAN"} if f.wsman_spn_on_host else {}
+        status = spn_status(spn, f.spn_owner, f.host_account)
+        fix = {"ansible_winrm_service": "WSMAN"} if f.wsman_spn_on_host else {}
+        if status == "collision" and f.spn_owner is not None and f.host_account is not None:
             return ("%s is registered on %s, not on the host's account %s: the ticket is encrypted for the "
                     "wrong account and the host rejects it (0x80090322, \"credentials were rejected\")"
-                    % (spn, owner.sam_account_name, f.host_account.sam_account_name), fix)
-        if owner is None and not issued:
+                    % (spn, f.spn_owner.sam_account_name, f.host_account.sam_account_name), fix)
+        if status == "missing" and not issued:
             service = spn.split("/", 1)[0].lower()
-            covered = (f.host_account is not None and service in HOST_ALIASES
-                       and f.host_account.has_spn("HOST/%s" % name))
-            if not covered:
-                fix = {"ansible_winrm_service": "WSMAN"} if f.wsman_spn_on_host else {}
-                return ("no account holds %s%s (\"Server not found in Kerberos database\")"
-                        % (spn, "" if service in HOST_ALIASES else ", and HOST/ does not cover %s/" % service.upper()),
-                        fix)
+            return ("no account holds %s%s (\"Server not found in Kerberos database\")"
+                    % (spn, "" if service in HOST_ALIASES else ", and HOST/ does not cover %s/" % service.upper()),
+                    fix)
     if f.ticket_error:
         return ("the KDC refused a ticket for %s: %s" % (spn, f.ticket_error), {})
     return None
