@@ -17,7 +17,6 @@ import argparse
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -109,14 +108,6 @@ def _control(run_dir: Path, path: str) -> Any:
         return json.load(response)
 
 
-def _accepts(address: str, port: int) -> bool:
-    try:
-        with socket.create_connection((address, port), timeout=0.5):
-            return True
-    except OSError:
-        return False
-
-
 def up(args: argparse.Namespace) -> int:
     from winlab import build, samba_dc, scenario
 
@@ -160,7 +151,7 @@ def up(args: argparse.Namespace) -> int:
             if any((e[1], e[2]) not in bound for e in pending):
                 break
         if bound is not None:
-            pending = [e for e in pending if not _accepts(e[1], e[2])]
+            pending = [e for e in pending if not samba_dc.accepts(e[1], e[2])]
         if pending:
             time.sleep(0.05)
     if pending or proc.poll() is not None:

@@ -227,7 +227,8 @@ def start(lay: DCLayout) -> int:
     return proc.pid
 
 
-def _accepts(address: str, port: int) -> bool:
+def accepts(address: str, port: int) -> bool:
+    """Whether a TCP connection to address:port succeeds within half a second."""
     try:
         with socket.create_connection((address, port), timeout=0.5):
             return True
@@ -255,7 +256,7 @@ def wait_ready(lay: DCLayout, pid: int, address: str, timeout: float = 60.0) -> 
     while pending:
         if not alive(pid):
             raise DCError(f"samba exited during start-up; {lay.stdout_log}:\n{_tail(lay.stdout_log)}")
-        pending = [p for p in pending if not _accepts(address, p)]
+        pending = [p for p in pending if not accepts(address, p)]
         if not pending:
             return
         if time.monotonic() > deadline:
