@@ -8,14 +8,14 @@ from typing import Any
 
 from ansible_collections.winauth.winrm.plugins.modules.winrm_auth import ARGUMENT_SPEC, REQUIRED_ONE_OF
 from ansible_collections.winauth.winrm.plugins.plugin_utils._action import WSManAction, display
-from ansible_collections.winauth.winrm.plugins.plugin_utils._config_change import gpo_message, nested, plan
-from ansible_collections.winauth.winrm.plugins.plugin_utils._errors import ProtocolError
-from ansible_collections.winauth.winrm.plugins.plugin_utils._lockout import cut_reasons
-from ansible_collections.winauth.winrm.plugins.plugin_utils._model_config import Value, put_bodies
-from ansible_collections.winauth.winrm.plugins.plugin_utils._posture import read_config
-from ansible_collections.winauth.winrm.plugins.plugin_utils._settings import WSManSettings
-from ansible_collections.winauth.winrm.plugins.plugin_utils._transport import WSManTransport
-from ansible_collections.winauth.winrm.plugins.plugin_utils._wsman import WSManClient
+from ansible_collections.winauth.winrm.plugins.plugin_utils._winrm.change import gpo_message, nested, plan
+from ansible_collections.winauth.winrm.plugins.plugin_utils._winrm.config import Value, put_bodies
+from ansible_collections.winauth.winrm.plugins.plugin_utils._winrm.lockout import cut_reasons
+from ansible_collections.winauth.winrm.plugins.plugin_utils._winrm.posture import read_config
+from ansible_collections.winauth.winrm.plugins.plugin_utils._wsman.client import WSManClient
+from ansible_collections.winauth.winrm.plugins.plugin_utils._wsman.errors import ProtocolError
+from ansible_collections.winauth.winrm.plugins.plugin_utils._wsman.settings import WSManSettings
+from ansible_collections.winauth.winrm.plugins.plugin_utils._wsman.transport import WSManTransport
 
 # module option -> config leaf
 _KEYS = {

@@ -8,11 +8,11 @@ from typing import Any
 
 from ansible_collections.winauth.winrm.plugins.modules.winrm_info import ARGUMENT_SPEC
 from ansible_collections.winauth.winrm.plugins.plugin_utils._action import WSManAction
-from ansible_collections.winauth.winrm.plugins.plugin_utils._posture import gather
-from ansible_collections.winauth.winrm.plugins.plugin_utils._rules import SEVERITIES, evaluate, exceeds
-from ansible_collections.winauth.winrm.plugins.plugin_utils._settings import WSManSettings
-from ansible_collections.winauth.winrm.plugins.plugin_utils._transport import WSManTransport
-from ansible_collections.winauth.winrm.plugins.plugin_utils._wsman import WSManClient
+from ansible_collections.winauth.winrm.plugins.plugin_utils._findings.engine import SEVERITIES, evaluate, exceeds
+from ansible_collections.winauth.winrm.plugins.plugin_utils._winrm.posture import gather
+from ansible_collections.winauth.winrm.plugins.plugin_utils._wsman.client import WSManClient
+from ansible_collections.winauth.winrm.plugins.plugin_utils._wsman.settings import WSManSettings
+from ansible_collections.winauth.winrm.plugins.plugin_utils._wsman.transport import WSManTransport
 
 
 class ActionModule(WSManAction):

@@ -69,17 +69,17 @@ from typing import Any
 from ansible.errors import AnsibleParserError
 from ansible.plugins.inventory import BaseInventoryPlugin, Cacheable, Constructable
 
-from ansible_collections.winauth.winrm.plugins.plugin_utils._ad_accounts import (
+from ansible_collections.winauth.winrm.plugins.plugin_utils._ad.accounts import (
     COMPUTER_ATTRIBUTES,
     SPN_OWNER_ATTRIBUTES,
     Account,
 )
-from ansible_collections.winauth.winrm.plugins.plugin_utils._ad_errors import ADError
-from ansible_collections.winauth.winrm.plugins.plugin_utils._ad_ldap import ADConnection
-from ansible_collections.winauth.winrm.plugins.plugin_utils._ad_settings import build_ad_settings
-from ansible_collections.winauth.winrm.plugins.plugin_utils._auth_predict import TargetFacts, predict, spn_status
-from ansible_collections.winauth.winrm.plugins.plugin_utils._errors import SettingsError
-from ansible_collections.winauth.winrm.plugins.plugin_utils._settings import normalize_transports
+from ansible_collections.winauth.winrm.plugins.plugin_utils._ad.errors import ADError
+from ansible_collections.winauth.winrm.plugins.plugin_utils._ad.ldap import ADConnection
+from ansible_collections.winauth.winrm.plugins.plugin_utils._ad.settings import build_ad_settings
+from ansible_collections.winauth.winrm.plugins.plugin_utils._kerberos.predict import TargetFacts, predict, spn_status
+from ansible_collections.winauth.winrm.plugins.plugin_utils._wsman.errors import SettingsError
+from ansible_collections.winauth.winrm.plugins.plugin_utils._wsman.settings import normalize_transports
 
 AD_OPTIONS = ("domain", "server", "port", "tls_mode", "auth", "username", "password", "ca_cert",
               "validate_certs", "search_base", "timeout")

@@ -77,13 +77,13 @@ from typing import Any
 from ansible.errors import AnsibleLookupError
 from ansible.plugins.lookup import LookupBase
 
-from ansible_collections.winauth.winrm.plugins.plugin_utils._ad_errors import ADError
-from ansible_collections.winauth.winrm.plugins.plugin_utils._ad_ldap import ADConnection
-from ansible_collections.winauth.winrm.plugins.plugin_utils._ad_settings import build_ad_settings
-from ansible_collections.winauth.winrm.plugins.plugin_utils._auth_facts import DirectoryFacts, gather
-from ansible_collections.winauth.winrm.plugins.plugin_utils._auth_predict import predict
-from ansible_collections.winauth.winrm.plugins.plugin_utils._errors import SettingsError
-from ansible_collections.winauth.winrm.plugins.plugin_utils._settings import build_settings, normalize_transports
+from ansible_collections.winauth.winrm.plugins.plugin_utils._ad.errors import ADError
+from ansible_collections.winauth.winrm.plugins.plugin_utils._ad.ldap import ADConnection
+from ansible_collections.winauth.winrm.plugins.plugin_utils._ad.settings import build_ad_settings
+from ansible_collections.winauth.winrm.plugins.plugin_utils._kerberos.facts import DirectoryFacts, gather
+from ansible_collections.winauth.winrm.plugins.plugin_utils._kerberos.predict import predict
+from ansible_collections.winauth.winrm.plugins.plugin_utils._wsman.errors import SettingsError
+from ansible_collections.winauth.winrm.plugins.plugin_utils._wsman.settings import build_settings, normalize_transports
 
 AD_OPTIONS = ("domain", "server", "port", "tls_mode", "auth", "username", "password", "ca_cert",
               "validate_certs", "search_base", "timeout")

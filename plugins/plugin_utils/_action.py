@@ -19,7 +19,8 @@ from ansible.errors import AnsibleActionFail
 from ansible.plugins.action import ActionBase
 from ansible.utils.display import Display
 
-from ansible_collections.winauth.winrm.plugins.plugin_utils._errors import (
+from ansible_collections.winauth.winrm.plugins.plugin_utils._wsman.client import WSManClient
+from ansible_collections.winauth.winrm.plugins.plugin_utils._wsman.errors import (
     AuthenticationError,
     MissingLibraryError,
     TLSError,
@@ -27,9 +28,11 @@ from ansible_collections.winauth.winrm.plugins.plugin_utils._errors import (
     WSManError,
     WSManTimeoutError,
 )
-from ansible_collections.winauth.winrm.plugins.plugin_utils._settings import WSManSettings, settings_from_connection
-from ansible_collections.winauth.winrm.plugins.plugin_utils._transport import WSManTransport
-from ansible_collections.winauth.winrm.plugins.plugin_utils._wsman import WSManClient
+from ansible_collections.winauth.winrm.plugins.plugin_utils._wsman.settings import (
+    WSManSettings,
+    settings_from_connection,
+)
+from ansible_collections.winauth.winrm.plugins.plugin_utils._wsman.transport import WSManTransport
 
 display = Display()
 

@@ -1,24 +1,34 @@
 # Copyright: (c) 2026, winauth.winrm contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Exception hierarchy of the WS-Management core.
+"""The one error root of the collection's controller-side code.
 
 For internal collection use only; this is not a public API.
 
-Every error carries the operation, the target and a cause phrased for an admin, so an
-action plugin can turn it into one clear ``msg`` without a traceback.
+Every error the WS-Man core, the AD core, the Kerberos checks and the XML parser raise is a
+:class:`WinAuthError`, so every plugin catches exactly one class and turns it into one clear
+message. Each package adds its own branch (``_wsman.errors``, ``_ad.errors``,
+``_kerberos.kdc``); this module imports nothing of theirs, so it sits below all of them.
 """
 
 from __future__ import annotations
 
+from typing import ClassVar
 
-class WSManError(Exception):
-    """Base class: something went wrong talking WS-Management to a host.
+
+class WinAuthError(Exception):
+    """Something went wrong; the message says what and, where known, how to fix it.
 
     Args:
-        message: what happened and, where known, how to fix it.
-        target: the endpoint (``https://host:5986/wsman``) or host name.
-        operation: the WS-Man operation and resource, e.g. ``Get config/service/auth``.
+        message: what happened and how to fix it, phrased for an admin.
+        target: the endpoint (``https://host:5986/wsman``), DC or host name it happened on.
+        operation: what was being done, e.g. ``Get config/service/auth`` or ``LDAP bind``.
+
+    Attributes:
+        ERROR_CODE: the numeric code the class stands for (a WSManFault HRESULT, an LDAP
+            result code), or None; set by subclasses, as pyspnego's error classes carry theirs.
     """
+
+    ERROR_CODE: ClassVar[int | None] = None
 
     def __init__(self, message: str, target: str | None = None, operation: str | None = None) -> None:
         super().__init__(message)
@@ -33,35 +43,3 @@ class WSManError(Exception):
         if self.target:
             where.append("on %s" % self.target)
         return "%s: %s" % (" ".join(where), self.message) if where else self.message
-
-
-class SettingsError(WSManError):
-    """The host's connection variables are missing, contradictory or unsupported."""
-
-
-class MissingLibraryError(WSManError):
-    """A controller-side Python library is not installed."""
-
-
-class TransportError(WSManError):
-    """The HTTP(S) exchange itself failed (network, TLS, timeout)."""
-
-
-class UnreachableError(TransportError):
-    """No TCP connection could be made."""
-
-
-class TLSError(TransportError):
-    """The TLS handshake or certificate validation failed."""
-
-
-class WSManTimeoutError(TransportError):
-    """The host did not answer in time."""
-
-
-class AuthenticationError(WSManError):
-    """The host rejected the credentials or the authentication scheme."""
-
-
-class ProtocolError(WSManError):
-    """The host answered with something that is not the expected WS-Man reply."""

@@ -22,9 +22,9 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "tests" / "lab"))
 sys.path.insert(0, str(ROOT / ".build"))
 
-from client import Lab  # noqa: E402
+from winlab.client import Lab  # noqa: E402
 
-from ansible_collections.winauth.winrm.plugins.plugin_utils._ad_accounts import ACCOUNT_ATTRIBUTES  # noqa: E402
+from ansible_collections.winauth.winrm.plugins.plugin_utils._ad.accounts import ACCOUNT_ATTRIBUTES  # noqa: E402
 
 
 def in_lab(lab: Lab, *cmd: str) -> tuple[float, subprocess.CompletedProcess[str]]:

@@ -18,7 +18,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "tests" / "lab"))
 
-from client import Lab  # noqa: E402
+from winlab.client import Lab  # noqa: E402
 
 
 def timed_playbook(playbook: Path, inventory: Path, forks: int) -> float:

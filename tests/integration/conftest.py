@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,11 +16,9 @@ from typing import Any
 
 import pytest
 import yaml
+from winlab.client import Lab
 
 ROOT = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(ROOT / "tests" / "lab"))
-
-from client import Lab  # noqa: E402
 
 NETWORK = "127.0.50.0/24"
 PLAYBOOK = Path(__file__).resolve().parent / "playbooks" / "run_module.yml"

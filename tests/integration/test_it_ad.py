@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 import yaml
-from client import Lab
+from winlab.client import Lab
 
 ROOT = Path(__file__).resolve().parents[2]
 NETWORK = "127.0.62.0/24"

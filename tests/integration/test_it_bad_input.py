@@ -5,7 +5,7 @@ from __future__ import annotations
 import socket
 
 import pytest
-from client import Lab
+from winlab.client import Lab
 
 
 def _free_port() -> int:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from client import Lab
+from winlab.client import Lab
 
 
 def test_password_absent_from_vvv_output_and_results(fresh: Lab, playbook) -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from client import Lab
+from winlab.client import Lab
 
 HARDEN = {
     "service": {"basic": False, "allow_unencrypted": False, "credssp": False, "cbt_hardening_level": "Relaxed"},

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from client import Lab
+from winlab.client import Lab
 
 
 def ids(result: dict) -> set[str]:

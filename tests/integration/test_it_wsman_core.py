@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from client import Lab
+from winlab.client import Lab
 
-from ansible_collections.winauth.winrm.plugins.plugin_utils._model_policy import read_winrm_policy
-from ansible_collections.winauth.winrm.plugins.plugin_utils._registry import Registry
-from ansible_collections.winauth.winrm.plugins.plugin_utils._settings import build_settings
-from ansible_collections.winauth.winrm.plugins.plugin_utils._transport import WSManTransport
-from ansible_collections.winauth.winrm.plugins.plugin_utils._wsman import WSManClient
+from ansible_collections.winauth.winrm.plugins.plugin_utils._winrm.policy import read_winrm_policy
+from ansible_collections.winauth.winrm.plugins.plugin_utils._wsman.client import WSManClient
+from ansible_collections.winauth.winrm.plugins.plugin_utils._wsman.registry import Registry
+from ansible_collections.winauth.winrm.plugins.plugin_utils._wsman.settings import build_settings
+from ansible_collections.winauth.winrm.plugins.plugin_utils._wsman.transport import WSManTransport
 
 
 def _client(lab: Lab, host: str) -> WSManClient:

@@ -22,7 +22,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-from client import Lab  # noqa: E402
+from winlab.client import Lab  # noqa: E402
 
 GET = (
     '<s:Envelope xmlns:s="http://www.w3.org/2003/05/soap-envelope" '

@@ -1,6 +1,6 @@
 """Run Python functions inside the lab name space from a process that stays outside it.
 
-    from client import Lab
+    from winlab.client import Lab
     lab = Lab(run_dir)
     with lab.agent(extra_path=[tests_dir]) as ns:
         ns.call("domain_probes:kinit", principal="ansible@LAB.TEST", password=..., ccache=...)

@@ -2,17 +2,15 @@
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Shared fixtures of the unit tests.
 
-The collection is imported as ``ansible_collections.winauth.winrm`` (the runner sets
-PYTHONPATH=.build; when it does not, the .build symlink tree is added here if present).
+The collection is imported as ``ansible_collections.winauth.winrm`` (pyproject.toml puts
+the .build symlink tree on the pytest pythonpath; scripts/collection_path.sh makes it).
 Recorded Windows replies are read in place from ``../shared/windows-recorded`` (override
 with WINAUTH_RECORDED_DIR) and every test that needs one is skipped when it is absent.
 """
 
 from __future__ import annotations
 
-import importlib.util
 import os
-import sys
 import xml.etree.ElementTree as ET
 from collections.abc import Callable
 from pathlib import Path
@@ -20,11 +18,8 @@ from pathlib import Path
 import pytest
 
 _REPO = Path(__file__).resolve().parents[2]
-_BUILD = _REPO / ".build"
-if importlib.util.find_spec("ansible_collections") is None and _BUILD.is_dir():  # pragma: no cover
-    sys.path.insert(0, str(_BUILD))
 
-from ansible_collections.winauth.winrm.plugins.plugin_utils._xml import parse  # noqa: E402
+from ansible_collections.winauth.winrm.plugins.plugin_utils._wsman.xml import parse  # noqa: E402
 from ansible_collections.winauth.winrm.tests.unit.helpers import FakeSender  # noqa: E402
 
 DEFAULT_RECORDED_DIR = _REPO.parent / "shared" / "windows-recorded"

@@ -13,21 +13,21 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from ansible_collections.winauth.winrm.plugins.plugin_utils._model_config import (
+from ansible_collections.winauth.winrm.plugins.plugin_utils._winrm.config import (
     CONFIG_URI,
     LEAVES,
     Setting,
     Value,
     WinRMConfig,
 )
-from ansible_collections.winauth.winrm.plugins.plugin_utils._model_delegation import (
+from ansible_collections.winauth.winrm.plugins.plugin_utils._winrm.delegation import (
     DelegationList,
     DelegationPolicy,
 )
-from ansible_collections.winauth.winrm.plugins.plugin_utils._model_listener import Listener
-from ansible_collections.winauth.winrm.plugins.plugin_utils._posture import Posture
-from ansible_collections.winauth.winrm.plugins.plugin_utils._registry import REG_DWORD, REG_SZ
-from ansible_collections.winauth.winrm.plugins.plugin_utils._xml import NS, parse, q, text_of
+from ansible_collections.winauth.winrm.plugins.plugin_utils._winrm.listener import Listener
+from ansible_collections.winauth.winrm.plugins.plugin_utils._winrm.posture import Posture
+from ansible_collections.winauth.winrm.plugins.plugin_utils._wsman.registry import REG_DWORD, REG_SZ
+from ansible_collections.winauth.winrm.plugins.plugin_utils._wsman.xml import NS, parse, q, text_of
 
 ENDPOINT = "http://win01.lab.test:5985/wsman"
 

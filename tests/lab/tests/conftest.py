@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from winlab.client import DOMAIN_SCENARIO, Lab
 
 LAB_DIR = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(LAB_DIR))
-
-from client import DOMAIN_SCENARIO, Lab  # noqa: E402
 
 NETWORK = "127.0.20.0/24"
 DOMAIN_NETWORK = "127.0.60.0/24"  # the domain lab's own network (DC on .250)

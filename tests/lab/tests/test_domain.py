@@ -14,8 +14,8 @@ from typing import Any
 
 import pytest
 import wsman_helpers as wh
-from client import Lab
 from nsagent import AgentError, NsAgent
+from winlab.client import Lab
 from winrm.exceptions import InvalidCredentialsError, WSManFaultError
 
 TESTS_DIR = Path(__file__).resolve().parent

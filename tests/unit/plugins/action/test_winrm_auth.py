@@ -9,13 +9,13 @@ import pytest
 
 from ansible_collections.winauth.winrm.plugins.action import winrm_auth
 from ansible_collections.winauth.winrm.plugins.modules.winrm_auth import ARGUMENT_SPEC
-from ansible_collections.winauth.winrm.plugins.plugin_utils import _envelope as env
 from ansible_collections.winauth.winrm.plugins.plugin_utils._action import display
-from ansible_collections.winauth.winrm.plugins.plugin_utils._errors import ProtocolError
-from ansible_collections.winauth.winrm.plugins.plugin_utils._model_config import CONFIG_URI, LEAVES
-from ansible_collections.winauth.winrm.plugins.plugin_utils._settings import WSManSettings, build_settings
-from ansible_collections.winauth.winrm.plugins.plugin_utils._wsman import WSManClient
-from ansible_collections.winauth.winrm.plugins.plugin_utils._xml import local_name, to_bytes
+from ansible_collections.winauth.winrm.plugins.plugin_utils._winrm.config import CONFIG_URI, LEAVES
+from ansible_collections.winauth.winrm.plugins.plugin_utils._wsman import envelope as env
+from ansible_collections.winauth.winrm.plugins.plugin_utils._wsman.client import WSManClient
+from ansible_collections.winauth.winrm.plugins.plugin_utils._wsman.errors import ProtocolError
+from ansible_collections.winauth.winrm.plugins.plugin_utils._wsman.settings import WSManSettings, build_settings
+from ansible_collections.winauth.winrm.plugins.plugin_utils._wsman.xml import local_name, to_bytes
 from ansible_collections.winauth.winrm.tests.unit.helpers import (
     DEFAULT_LEAF_TEXT,
     ENDPOINT,

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from ansible_collections.winauth.winrm.plugins.inventory.ad import STATUS_GROUPS, host_record
-from ansible_collections.winauth.winrm.plugins.plugin_utils._ad_accounts import Account
+from ansible_collections.winauth.winrm.plugins.plugin_utils._ad.accounts import Account
 
 
 def account(sam: str, spns: tuple[str, ...], dns_host_name: str | None = None, uac: int = 0x1000,

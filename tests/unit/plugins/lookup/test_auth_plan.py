@@ -9,9 +9,9 @@ from ansible.errors import AnsibleLookupError
 
 from ansible_collections.winauth.winrm.plugins.lookup import auth_plan
 from ansible_collections.winauth.winrm.plugins.lookup.auth_plan import AD_OPTIONS, LookupModule, _host_connection
-from ansible_collections.winauth.winrm.plugins.plugin_utils._ad_errors import ADConnectError
-from ansible_collections.winauth.winrm.plugins.plugin_utils._auth_predict import TargetFacts
-from ansible_collections.winauth.winrm.plugins.plugin_utils._errors import SettingsError
+from ansible_collections.winauth.winrm.plugins.plugin_utils._ad.errors import ADConnectError
+from ansible_collections.winauth.winrm.plugins.plugin_utils._kerberos.predict import TargetFacts
+from ansible_collections.winauth.winrm.plugins.plugin_utils._wsman.errors import SettingsError
 
 PASSWORD = "Pa55w0rd!winrm-secret"
 

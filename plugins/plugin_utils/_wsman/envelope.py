@@ -1,0 +1,122 @@
+# Copyright: (c) 2026, winauth.winrm contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Building WS-Management request envelopes and reading reply envelopes.
+
+For internal collection use only; this is not a public API.
+
+Shapes follow MS-WSMV and the request Windows' own client sends (see
+windows-recorded/config-get.request.xml): SOAP 1.2, WS-Addressing 2004/08,
+``w:ResourceURI``, ``w:SelectorSet``, ``w:OptionSet``, ``w:OperationTimeout``.
+"""
+
+from __future__ import annotations
+
+import uuid
+import xml.etree.ElementTree as ET
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from ansible_collections.winauth.winrm.plugins.plugin_utils._wsman.xml import NS, XML_LANG, q, to_bytes
+
+ANONYMOUS = "http://schemas.xmlsoap.org/ws/2004/08/addressing/role/anonymous"
+TRANSFER = "http://schemas.xmlsoap.org/ws/2004/09/transfer/"
+ENUMERATION = "http://schemas.xmlsoap.org/ws/2004/09/enumeration/"
+
+ACTION_GET = TRANSFER + "Get"
+ACTION_PUT = TRANSFER + "Put"
+ACTION_CREATE = TRANSFER + "Create"
+ACTION_DELETE = TRANSFER + "Delete"
+ACTION_ENUMERATE = ENUMERATION + "Enumerate"
+ACTION_PULL = ENUMERATION + "Pull"
+
+
+@dataclass(frozen=True)
+class Request:
+    """One WS-Man request, before serialisation.
+
+    Attributes:
+        action: the WS-Addressing action URI.
+        resource_uri: the full resource URI.
+        selectors: ``w:SelectorSet`` entries (instance keys such as Address/Transport).
+        options: ``w:OptionSet`` entries.
+        body: the single child of ``s:Body`` (None for an empty body).
+        message_id: ``uuid:…``; generated when not given.
+    """
+
+    action: str
+    resource_uri: str
+    selectors: Mapping[str, str] | None = None
+    options: Mapping[str, str] | None = None
+    body: ET.Element | None = None
+    message_id: str = field(default_factory=lambda: "uuid:%s" % str(uuid.uuid4()).upper())
+
+    def describe(self) -> str:
+        """Short human form, e.g. ``Get config/service/auth``."""
+        verb = self.action.rsplit("/", 1)[-1]
+        short = self.resource_uri.replace("http://schemas.microsoft.com/wbem/wsman/1/", "")
+        if self.selectors:
+            short += "?" + "+".join("%s=%s" % kv for kv in self.selectors.items())
+        return "%s %s" % (verb, short)
+
+
+def _sub(parent: ET.Element, prefix: str, local: str, text: str | None = None, **attrs: str) -> ET.Element:
+    elem = ET.SubElement(parent, q(prefix, local), attrs)
+    if text is not None:
+        elem.text = text
+    return elem
+
+
+def build(request: Request, to: str, operation_timeout: int = 20, max_envelope_size: int = 153600,
+          locale: str = "en-US") -> bytes:
+    """Serialise a request as a SOAP envelope.
+
+    Args:
+        request: what to send.
+        to: the endpoint URL (``w:To``).
+        operation_timeout: seconds the host may spend (``w:OperationTimeout``).
+        max_envelope_size: largest reply accepted, in bytes.
+        locale: ``w:Locale`` / ``p:DataLocale``.
+
+    Returns:
+        The UTF-8 encoded envelope.
+    """
+    must = {q("s", "mustUnderstand"): "true"}
+    optional = {q("s", "mustUnderstand"): "false"}
+    env = ET.Element(q("s", "Envelope"))
+    header = _sub(env, "s", "Header")
+    _sub(header, "a", "Action", request.action, **must)
+    _sub(header, "p", "DataLocale", None, **optional).set(XML_LANG, locale)
+    _sub(header, "w", "Locale", None, **optional).set(XML_LANG, locale)
+    _sub(header, "w", "MaxEnvelopeSize", str(max_envelope_size), **must)
+    _sub(header, "a", "MessageID", request.message_id)
+    _sub(header, "w", "OperationTimeout", "PT%dS" % operation_timeout)
+    reply_to = _sub(header, "a", "ReplyTo")
+    _sub(reply_to, "a", "Address", ANONYMOUS, **must)
+    _sub(header, "w", "ResourceURI", request.resource_uri, **must)
+    _sub(header, "a", "To", to)
+    if request.selectors:
+        selector_set = _sub(header, "w", "SelectorSet")
+        for name, value in request.selectors.items():
+            _sub(selector_set, "w", "Selector", value, Name=name)
+    if request.options:
+        option_set = _sub(header, "w", "OptionSet", None, **must)
+        for name, value in request.options.items():
+            _sub(option_set, "w", "Option", value, Name=name)
+    body = _sub(env, "s", "Body")
+    if request.body is not None:
+        body.append(request.body)
+    return to_bytes(env)
+
+
+def reply_body(root: ET.Element) -> ET.Element | None:
+    """Return the first child of ``s:Body`` (None for an empty body)."""
+    body = root.find("s:Body", NS)
+    if body is None:
+        return None
+    return next(iter(body), None)
+
+
+def relates_to(root: ET.Element) -> str | None:
+    """Return ``a:RelatesTo`` of a reply header."""
+    elem = root.find("s:Header/a:RelatesTo", NS)
+    return (elem.text or "").strip() if elem is not None else None

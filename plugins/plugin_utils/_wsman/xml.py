@@ -1,0 +1,96 @@
+# Copyright: (c) 2026, winauth.winrm contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""XML namespaces and safe parsing for WS-Management messages.
+
+For internal collection use only; this is not a public API.
+"""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+
+from ansible_collections.winauth.winrm.plugins.plugin_utils._wsman.errors import ParseError
+
+try:
+    from defusedxml import ElementTree as _SafeET
+    from defusedxml.common import DefusedXmlException
+    HAS_DEFUSEDXML = True
+except ImportError:  # pragma: no cover - reported through missing_required_lib
+    HAS_DEFUSEDXML = False
+
+NS: dict[str, str] = {
+    "s": "http://www.w3.org/2003/05/soap-envelope",
+    "a": "http://schemas.xmlsoap.org/ws/2004/08/addressing",
+    "x": "http://schemas.xmlsoap.org/ws/2004/09/transfer",
+    "n": "http://schemas.xmlsoap.org/ws/2004/09/enumeration",
+    "w": "http://schemas.dmtf.org/wbem/wsman/1/wsman.xsd",
+    "p": "http://schemas.microsoft.com/wbem/wsman/1/wsman.xsd",
+    "f": "http://schemas.microsoft.com/wbem/wsman/1/wsmanfault",
+    "xsi": "http://www.w3.org/2001/XMLSchema-instance",
+    "wmierr": "http://schemas.dmtf.org/wbem/wscim/1/cim-schema/2/MSFT_WmiError",
+}
+
+WSMAN_BASE = "http://schemas.microsoft.com/wbem/wsman/1/"
+XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
+
+# Registering keeps serialised envelopes readable (s:, a:, w: … as Windows uses).
+for _prefix, _uri in NS.items():
+    ET.register_namespace(_prefix, _uri)
+
+
+class UnsafeXMLError(ParseError):
+    """Raised when a reply contains a DTD, entity or is not well-formed XML."""
+
+
+def q(prefix: str, local: str) -> str:
+    """Return the Clark name ``{uri}local`` for a known prefix."""
+    return "{%s}%s" % (NS[prefix], local)
+
+
+def parse(data: bytes | str) -> ET.Element:
+    """Parse an untrusted XML document.
+
+    DTDs, entity declarations and external references are refused outright:
+    Windows never sends them, so their presence means a hostile or broken peer.
+
+    Args:
+        data: the raw document.
+
+    Returns:
+        The root element.
+
+    Raises:
+        UnsafeXMLError: the document is malformed or uses DTD/entities.
+    """
+    if not HAS_DEFUSEDXML:  # pragma: no cover
+        raise UnsafeXMLError("defusedxml is required to parse replies safely")
+    try:
+        root: ET.Element = _SafeET.fromstring(data, forbid_dtd=True, forbid_entities=True, forbid_external=True)
+        return root
+    except DefusedXmlException as e:
+        raise UnsafeXMLError("reply refused: it contains a DTD or entity declaration (%s)" % type(e).__name__) from e
+    except ET.ParseError as e:
+        raise UnsafeXMLError("reply is not well-formed XML: %s" % e) from e
+
+
+def local_name(tag: str) -> str:
+    """Strip the ``{namespace}`` part of a Clark name."""
+    return tag.rsplit("}", 1)[-1]
+
+
+def namespace_of(tag: str) -> str:
+    """Return the namespace URI of a Clark name ('' when there is none)."""
+    return tag[1:].split("}", 1)[0] if tag.startswith("{") else ""
+
+
+def text_of(elem: ET.Element | None) -> str | None:
+    """Return the stripped text of an element, None when the element is absent or nil."""
+    if elem is None or elem.get(q("xsi", "nil")) == "true":
+        return None
+    return (elem.text or "").strip()
+
+
+def to_bytes(elem: ET.Element) -> bytes:
+    """Serialise an element as UTF-8 without an XML declaration."""
+    data: bytes = ET.tostring(elem, encoding="utf-8", xml_declaration=False)
+    return data

@@ -1,0 +1,364 @@
+# Copyright: (c) 2026, winauth.winrm contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+from __future__ import annotations
+
+import socket
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from ansible_collections.winauth.winrm.plugins.plugin_utils._ad.accounts import ACCOUNT_ATTRIBUTES
+from ansible_collections.winauth.winrm.plugins.plugin_utils._kerberos import facts as _auth_facts
+from ansible_collections.winauth.winrm.plugins.plugin_utils._kerberos import kdc as _kerberos
+from ansible_collections.winauth.winrm.plugins.plugin_utils._kerberos.facts import (
+    DirectoryFacts,
+    _escape,
+    gather,
+    resolves,
+)
+from ansible_collections.winauth.winrm.plugins.plugin_utils._kerberos.predict import predict
+
+WIN01_ENTRY = {
+    "dn": "CN=WIN01,CN=Computers,DC=lab,DC=test",
+    "sAMAccountName": ["WIN01$"],
+    "dNSHostName": ["win01.lab.test"],
+    "servicePrincipalName": ["HOST/win01.lab.test", "HOST/WIN01", "WSMAN/win01.lab.test", "WSMAN/WIN01"],
+    "userAccountControl": ["4096"],
+    "objectClass": ["top", "computer"],
+}
+WIN02_ENTRY = {
+    "dn": "CN=WIN02,CN=Computers,DC=lab,DC=test",
+    "sAMAccountName": ["WIN02$"],
+    "dNSHostName": ["win02.lab.test"],
+    "servicePrincipalName": ["HOST/win02.lab.test", "HOST/WIN02"],
+    "userAccountControl": ["4096"],
+    "objectClass": ["top", "computer"],
+}
+SVC_IIS_ENTRY = {
+    "dn": "CN=svc_iis,CN=Users,DC=lab,DC=test",
+    "sAMAccountName": ["svc_iis"],
+    "servicePrincipalName": ["HTTP/win02.lab.test"],
+    "userAccountControl": ["66048"],
+    "objectClass": ["top", "user"],
+}
+
+
+class FakeAD:
+    """Answers search(filter, attributes) from a {filter: [entries]} table, recording each search."""
+
+    def __init__(self, table: dict[str, list[dict[str, Any]]]) -> None:
+        self.table = table
+        self.searches: list[tuple[str, list[str]]] = []
+
+    def search(self, search_filter: str, attributes: list[str]) -> Iterator[dict[str, Any]]:
+        self.searches.append((search_filter, attributes))
+        yield from self.table.get(search_filter, [])
+
+
+def directory_of(*hosts: dict[str, Any], spns: dict[str, dict[str, Any]] | None = None) -> FakeAD:
+    table: dict[str, list[dict[str, Any]]] = {}
+    for entry in hosts:
+        table["(&(objectClass=computer)(dNSHostName=%s))" % entry["dNSHostName"][0]] = [entry]
+        for spn in entry["servicePrincipalName"]:
+            table["(servicePrincipalName=%s)" % spn] = [entry]
+    for spn, entry in (spns or {}).items():
+        table["(servicePrincipalName=%s)" % spn] = [entry]
+    return FakeAD(table)
+
+
+# --------------------------------------------------------------------------- _escape / resolves
+
+
+@pytest.mark.parametrize(("value", "escaped"), [
+    ("win01.lab.test", "win01.lab.test"),
+    ("*", "\\2a"),
+    ("(", "\\28"),
+    (")", "\\29"),
+    ("\\", "\\5c"),
+    ("\x00", "\\00"),
+    ("HTTP/*)(objectClass=*", "HTTP/\\2a\\29\\28objectClass=\\2a"),
+    ("a\\*b", "a\\5c\\2ab"),
+    ("wïn01", "wïn01"),
+])
+def test_escape(value: str, escaped: str) -> None:
+    assert _escape(value) == escaped
+
+
+def test_resolves_ip_without_dns(monkeypatch: pytest.MonkeyPatch) -> None:
+    def boom(*args: Any) -> Any:
+        raise AssertionError("no DNS lookup for an address")
+
+    monkeypatch.setattr(socket, "getaddrinfo", boom)
+    assert resolves("192.0.2.10") is True
+    assert resolves("2001:db8::1") is True
+
+
+@pytest.mark.parametrize(("error", "expected"), [
+    (None, True),
+    (socket.gaierror(-2, "Name or service not known"), False),
+    (UnicodeError("label too long"), False),
+])
+def test_resolves_name(monkeypatch: pytest.MonkeyPatch, error: Exception | None, expected: bool) -> None:
+    asked: list[Any] = []
+
+    def getaddrinfo(name: str, port: Any) -> list[Any]:
+        asked.append((name, port))
+        if error is not None:
+            raise error
+        return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", ("192.0.2.10", 0))]
+
+    monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
+    assert resolves("win01.lab.test") is expected
+    assert asked == [("win01.lab.test", None)]
+
+
+# --------------------------------------------------------------------------- DirectoryFacts
+
+
+def test_spn_owner_found_and_cached() -> None:
+    ad = directory_of(WIN01_ENTRY)
+    d = DirectoryFacts(ad)  # type: ignore[arg-type]
+    owner = d.spn_owner("WSMAN/win01.lab.test")
+    assert owner is not None and owner.sam_account_name == "WIN01$"
+    assert d.spn_owner("wsman/WIN01.lab.test") is owner  # case-insensitive cache
+    assert ad.searches == [("(servicePrincipalName=WSMAN/win01.lab.test)", ACCOUNT_ATTRIBUTES)]
+
+
+def test_missing_spn_cached_as_none() -> None:
+    ad = directory_of(WIN01_ENTRY)
+    d = DirectoryFacts(ad)  # type: ignore[arg-type]
+    assert d.spn_owner("HTTP/win01.lab.test") is None
+    assert d.spn_owner("HTTP/win01.lab.test") is None
+    assert len(ad.searches) == 1
+
+
+def test_host_account_found_and_cached() -> None:
+    ad = directory_of(WIN01_ENTRY)
+    d = DirectoryFacts(ad)  # type: ignore[arg-type]
+    host = d.host_account("win01.lab.test")
+    assert host is not None and host.dns_host_name == "win01.lab.test"
+    assert d.host_account("WIN01.LAB.TEST") is host
+    assert d.host_account("win03.lab.test") is None
+    assert d.host_account("win03.lab.test") is None
+    assert [s[0] for s in ad.searches] == [
+        "(&(objectClass=computer)(dNSHostName=win01.lab.test))",
+        "(&(objectClass=computer)(dNSHostName=win03.lab.test))",
+    ]
+
+
+def test_spn_and_host_caches_are_separate() -> None:
+    ad = directory_of(WIN01_ENTRY)
+    d = DirectoryFacts(ad)  # type: ignore[arg-type]
+    d.host_account("win01.lab.test")
+    d.spn_owner("win01.lab.test")
+    assert len(ad.searches) == 2
+
+
+def test_filter_values_escaped() -> None:
+    ad = FakeAD({})
+    d = DirectoryFacts(ad)  # type: ignore[arg-type]
+    assert d.spn_owner("HTTP/*") is None
+    assert d.host_account("x)(objectClass=*") is None
+    assert [s[0] for s in ad.searches] == [
+        "(servicePrincipalName=HTTP/\\2a)",
+        "(&(objectClass=computer)(dNSHostName=x\\29\\28objectClass=\\2a))",
+    ]
+
+
+def test_first_entry_wins() -> None:
+    ad = FakeAD({"(servicePrincipalName=HTTP/win02.lab.test)": [SVC_IIS_ENTRY, WIN02_ENTRY]})
+    owner = DirectoryFacts(ad).spn_owner("HTTP/win02.lab.test")  # type: ignore[arg-type]
+    assert owner is not None and owner.sam_account_name == "svc_iis"
+
+
+# --------------------------------------------------------------------------- gather
+
+
+class FakeKerberos:
+    def __init__(self, kdc_error: str | None = None, ticket_error: str = "") -> None:
+        self.kdc_error = kdc_error
+        self.ticket_error = ticket_error
+        self.calls: list[tuple[Any, ...]] = []
+
+    def credentials(self, username: str | None, password: str | None) -> Any:
+        self.calls.append(("credentials", username, password))
+        if self.kdc_error:
+            raise _kerberos.KerberosError(self.kdc_error)
+        return "creds"
+
+    def service_ticket_error(self, creds: Any, service: str, host: str) -> str:
+        self.calls.append(("service_ticket_error", creds, service, host))
+        return self.ticket_error
+
+
+@pytest.fixture
+def kdc(monkeypatch: pytest.MonkeyPatch) -> Any:
+    def install(**kwargs: Any) -> FakeKerberos:
+        fake = FakeKerberos(**kwargs)
+        monkeypatch.setattr(_kerberos, "HAS_GSSAPI", True)
+        monkeypatch.setattr(_kerberos, "credentials", fake.credentials)
+        monkeypatch.setattr(_kerberos, "service_ticket_error", fake.service_ticket_error)
+        return fake
+
+    return install
+
+
+@pytest.fixture
+def dns_names(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Every name resolves except those starting with "nosuch"; the names asked are recorded."""
+    asked: list[str] = []
+
+    def fake(name: str) -> bool:
+        asked.append(name)
+        return not name.startswith("nosuch")
+
+    monkeypatch.setattr(_auth_facts, "resolves", fake)
+    return asked
+
+
+@pytest.mark.parametrize("transports", [("kerberos",), ("credssp",), ("ntlm", "kerberos"), ["kerberos", "ntlm"]])
+def test_ticket_checked_for_kerberos_and_credssp(kdc: Any, dns_names: list[str], transports: Any) -> None:
+    fake = kdc()
+    f = gather("win01.lab.test", transports, username="alice@LAB.TEST", password="pw")
+    assert fake.calls == [
+        ("credentials", "alice@LAB.TEST", "pw"),
+        ("service_ticket_error", "creds", "HTTP", "win01.lab.test"),
+    ]
+    assert f.ticket_error == ""
+    assert f.kdc_error is None
+    assert f.transports == tuple(transports)
+    assert f.resolves is True
+    assert dns_names == ["win01.lab.test"]
+
+
+@pytest.mark.parametrize("transports", [("ntlm",), ("basic",), ("certificate",), ()])
+def test_no_ticket_check_for_other_transports(kdc: Any, dns_names: list[str], transports: Any) -> None:
+    fake = kdc()
+    f = gather("win01.lab.test", transports)
+    assert fake.calls == []
+    assert f.ticket_error is None and f.kdc_error is None
+
+
+def test_no_ticket_check_when_disabled(kdc: Any, dns_names: list[str]) -> None:
+    fake = kdc()
+    f = gather("win01.lab.test", ("kerberos",), check_ticket=False)
+    assert fake.calls == []
+    assert f.ticket_error is None
+
+
+def test_no_ticket_check_without_gssapi(kdc: Any, dns_names: list[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    fake = kdc()
+    monkeypatch.setattr(_kerberos, "HAS_GSSAPI", False)
+    f = gather("win01.lab.test", ("kerberos",))
+    assert fake.calls == []
+    assert (f.ticket_error, f.kdc_error) == (None, None)
+
+
+def test_kdc_error_recorded(kdc: Any, dns_names: list[str]) -> None:
+    fake = kdc(kdc_error="wrong password (Preauthentication failed)")
+    f = gather("win01.lab.test", ("kerberos",), username="alice@LAB.TEST", password="bad")
+    assert f.kdc_error == "wrong password (Preauthentication failed)"
+    assert f.ticket_error is None
+    assert [c[0] for c in fake.calls] == ["credentials"]
+    plan = predict(f)
+    assert plan.protocol == "fail"
+    assert "no Kerberos ticket for alice@LAB.TEST: wrong password (Preauthentication failed)" in plan.reason
+
+
+def test_ticket_error_recorded(kdc: Any, dns_names: list[str]) -> None:
+    kdc(ticket_error="no such SPN in the domain (Server not found in Kerberos database)")
+    f = gather("192.0.2.10", ("kerberos",))
+    assert f.ticket_error == "no such SPN in the domain (Server not found in Kerberos database)"
+    assert predict(f).protocol == "fail"
+
+
+def test_hostname_override_and_service_used_for_the_ticket_not_for_dns(kdc: Any, dns_names: list[str]) -> None:
+    fake = kdc()
+    f = gather("192.0.2.10", ("kerberos",), service="WSMAN", hostname_override="WIN01.lab.test")
+    assert dns_names == ["192.0.2.10"]  # the connection goes to the target
+    assert fake.calls[-1] == ("service_ticket_error", "creds", "WSMAN", "win01.lab.test")
+    assert (f.target, f.service, f.hostname_override) == ("192.0.2.10", "WSMAN", "WIN01.lab.test")
+
+
+def test_unresolvable_target(kdc: Any, dns_names: list[str]) -> None:
+    kdc()
+    f = gather("nosuch.lab.test", ("ntlm",))
+    assert f.resolves is False
+
+
+def test_without_directory_no_ad_facts(kdc: Any, dns_names: list[str]) -> None:
+    kdc()
+    f = gather("win01.lab.test", ("kerberos",))
+    assert f.directory is False
+    assert (f.spn_owner, f.host_account, f.wsman_spn_on_host) == (None, None, False)
+
+
+def test_directory_facts_gathered(kdc: Any, dns_names: list[str]) -> None:
+    kdc()
+    ad = directory_of(WIN01_ENTRY)
+    f = gather("WIN01.lab.test", ("kerberos",), service="WSMAN", directory=DirectoryFacts(ad))  # type: ignore[arg-type]
+    assert f.directory is True
+    assert f.host_account is not None and f.host_account.sam_account_name == "WIN01$"
+    assert f.spn_owner is not None and f.spn_owner.sam_account_name == "WIN01$"
+    assert f.wsman_spn_on_host is True
+    assert [s[0] for s in ad.searches] == [
+        "(&(objectClass=computer)(dNSHostName=win01.lab.test))",
+        "(servicePrincipalName=WSMAN/win01.lab.test)",
+    ]
+    assert predict(f).protocol == "kerberos"
+
+
+def test_directory_collision_end_to_end(kdc: Any, dns_names: list[str]) -> None:
+    kdc()  # the KDC issues a ticket: for svc_iis
+    directory = DirectoryFacts(directory_of(WIN02_ENTRY, spns={"HTTP/win02.lab.test": SVC_IIS_ENTRY}))  # type: ignore[arg-type]
+    f = gather("win02.lab.test", ("kerberos",), directory=directory)
+    assert f.spn_owner is not None and f.spn_owner.sam_account_name == "svc_iis"
+    assert f.wsman_spn_on_host is False
+    plan = predict(f)
+    assert plan.protocol == "fail"
+    assert "0x80090322" in plan.reason
+
+
+def test_directory_workgroup_host(kdc: Any, dns_names: list[str]) -> None:
+    kdc(ticket_error="no such SPN in the domain (Server not found in Kerberos database)")
+    f = gather("win03", ("kerberos",), directory=DirectoryFacts(FakeAD({})))  # type: ignore[arg-type]
+    assert (f.directory, f.host_account, f.spn_owner, f.wsman_spn_on_host) == (True, None, None, False)
+    plan = predict(f)
+    assert plan.protocol == "fail"
+    assert plan.fix == {"ansible_host": "<the FQDN registered in AD>"}
+
+
+def test_directory_cache_shared_across_targets(kdc: Any, dns_names: list[str]) -> None:
+    kdc()
+    ad = directory_of(WIN01_ENTRY)
+    directory = DirectoryFacts(ad)  # type: ignore[arg-type]
+    gather("win01.lab.test", ("kerberos",), directory=directory)
+    gather("WIN01.LAB.TEST", ("ntlm",), directory=directory)
+    assert len(ad.searches) == 2
+
+
+def test_kinit_managed_and_host_default_off(kdc: Any, dns_names: list[str]) -> None:
+    kdc()
+    f = gather("win01.lab.test", ("kerberos",))
+    assert (f.kinit_managed, f.host) == (False, None)
+    assert predict(f).as_dict()["host"] == "win01.lab.test"
+
+
+def test_kinit_managed_and_host_forwarded(kdc: Any, dns_names: list[str]) -> None:
+    kdc(kdc_error="wrong password (Preauthentication failed)")
+    f = gather("192.0.2.10", ("kerberos", "ntlm"), username="alice@LAB.TEST", password="bad", kinit_managed=True,
+               host="win01")
+    assert (f.kinit_managed, f.host, f.target) == (True, "win01", "192.0.2.10")
+    plan = predict(f).as_dict()
+    assert (plan["host"], plan["target"], plan["protocol"]) == ("win01", "192.0.2.10", "fail")
+    assert plan["reason"] == ("the winrm connection runs kinit for alice@LAB.TEST before trying Kerberos and it "
+                              "fails: wrong password (Preauthentication failed)")
+
+
+def test_same_kdc_error_unmanaged_falls_back(kdc: Any, dns_names: list[str]) -> None:
+    kdc(kdc_error="wrong password (Preauthentication failed)")
+    f = gather("win01.lab.test", ("kerberos", "ntlm"), username="alice@LAB.TEST", password="bad",
+               kinit_managed=False, host="win01")
+    assert f.kinit_managed is False
+    assert predict(f).protocol == "ntlm"

@@ -1,0 +1,114 @@
+# Copyright: (c) 2026, winauth.winrm contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from ansible_collections.winauth.winrm.plugins.plugin_utils._winrm.change import Change
+from ansible_collections.winauth.winrm.plugins.plugin_utils._winrm.config import LEAVES, Value
+from ansible_collections.winauth.winrm.plugins.plugin_utils._winrm.lockout import cut_reasons
+from ansible_collections.winauth.winrm.plugins.plugin_utils._wsman.settings import build_settings
+
+HTTP: dict[str, Any] = dict(port=5985)
+HTTPS: dict[str, Any] = dict(port=5986)
+
+
+def reasons(auth: str, key: str, after: Value, **conn: Any) -> list[str]:
+    settings = build_settings("win01.lab.test", username="LAB\\ansible", password="pw", transport=auth, **conn)
+    return cut_reasons(settings, auth, [Change(key, not after if isinstance(after, bool) else "Relaxed", after,
+                                               False)])
+
+
+# (auth used, change key, new value, connection, cut?)
+TABLE: list[tuple[str, str, Value, dict[str, Any], bool]] = [
+    # disabling the scheme in use
+    ("basic", "service.auth.basic", False, HTTPS, True),
+    ("basic", "service.auth.basic", True, HTTPS, False),
+    ("basic", "service.auth.negotiate", False, HTTPS, False),
+    ("ntlm", "service.auth.negotiate", False, HTTP, True),
+    ("ntlm", "service.auth.kerberos", False, HTTP, False),
+    ("ntlm", "service.auth.basic", False, HTTP, False),
+    ("kerberos", "service.auth.negotiate", False, HTTP, True),
+    ("kerberos", "service.auth.kerberos", False, HTTPS, True),
+    ("kerberos", "service.auth.basic", False, HTTPS, False),
+    ("credssp", "service.auth.credssp", False, HTTPS, True),
+    ("credssp", "service.auth.negotiate", False, HTTPS, False),
+    # AllowUnencrypted=false
+    ("basic", "service.allow_unencrypted", False, HTTP, True),
+    ("ntlm", "service.allow_unencrypted", False, HTTP, False),  # message encryption (auto over HTTP)
+    ("kerberos", "service.allow_unencrypted", False, HTTP, False),
+    ("ntlm", "service.allow_unencrypted", False, dict(port=5985, message_encryption="never"), True),
+    ("basic", "service.allow_unencrypted", False, HTTPS, False),  # TLS protects it
+    ("basic", "service.allow_unencrypted", True, HTTP, False),
+    # CbtHardeningLevel=Strict
+    ("ntlm", "service.auth.cbt_hardening_level", "Strict", HTTP, True),
+    ("kerberos", "service.auth.cbt_hardening_level", "strict", HTTP, True),
+    ("ntlm", "service.auth.cbt_hardening_level", "Strict", HTTPS, False),
+    ("kerberos", "service.auth.cbt_hardening_level", "Strict", HTTPS, False),
+    ("basic", "service.auth.cbt_hardening_level", "Strict", HTTPS, True),
+    ("ntlm", "service.auth.cbt_hardening_level", "Strict", dict(port=5986, send_cbt=False), True),
+    ("ntlm", "service.auth.cbt_hardening_level", "Relaxed", HTTP, False),
+    ("ntlm", "service.auth.cbt_hardening_level", "None", HTTPS, False),
+    # client-side settings never cut the controller's path to the service
+    ("basic", "client.auth.basic", False, HTTP, False),
+    ("ntlm", "client.auth.negotiate", False, HTTP, False),
+    ("kerberos", "client.auth.kerberos", False, HTTP, False),
+    ("credssp", "client.auth.credssp", False, HTTPS, False),
+    ("basic", "client.allow_unencrypted", False, HTTP, False),
+]
+
+
+@pytest.mark.parametrize(("auth", "key", "after", "conn", "cut"), TABLE,
+                         ids=["%s-%s=%s-%s" % (r[0], r[1], r[2], r[3].get("port")) for r in TABLE])
+def test_cut_reasons_truth_table(auth: str, key: str, after: Value, conn: dict[str, Any], cut: bool) -> None:
+    found = reasons(auth, key, after, **conn)
+    assert bool(found) is cut, found
+    if cut:
+        assert len(found) == 1
+
+
+def test_no_client_leaf_ever_cuts() -> None:
+    for key, leaf in LEAVES.items():
+        if not key.startswith("client."):
+            continue
+        after: Value = False if leaf.kind == "bool" else "x"
+        for auth in ("basic", "ntlm", "kerberos", "credssp", "certificate"):
+            for conn in (HTTP, HTTPS):
+                settings = build_settings("h", username="u", transport=auth, cert_pem="/c", cert_key_pem="/k",
+                                          **conn)
+                assert cut_reasons(settings, auth, [Change(key, True, after, False)]) == [], (key, auth, conn)
+
+
+def test_reason_texts() -> None:
+    (scheme,) = reasons("ntlm", "service.auth.negotiate", False, **HTTP)
+    assert scheme == ("service.auth.negotiate=false would disable the scheme this connection authenticates with "
+                      "(ntlm over HTTP)")
+    (unenc,) = reasons("basic", "service.allow_unencrypted", False, **HTTP)
+    assert "basic over HTTP without message encryption" in unenc
+    assert "switch to HTTPS" in unenc
+    (cbt_http,) = reasons("ntlm", "service.auth.cbt_hardening_level", "Strict", **HTTP)
+    assert "HTTP has no TLS channel to bind" in cbt_http
+    (cbt_nocbt,) = reasons("ntlm", "service.auth.cbt_hardening_level", "Strict", port=5986, send_cbt=False)
+    assert "ntlm over HTTPS, send_cbt=false" in cbt_nocbt
+    (cbt_basic,) = reasons("basic", "service.auth.cbt_hardening_level", "Strict", **HTTPS)
+    assert "sends none (basic over HTTPS)" in cbt_basic
+
+
+def test_several_changes_several_reasons() -> None:
+    settings = build_settings("h", port=5985, username="u", transport="basic")
+    changes = [
+        Change("service.auth.basic", True, False, False),
+        Change("service.allow_unencrypted", True, False, False),
+        Change("service.auth.cbt_hardening_level", "Relaxed", "Strict", False),
+        Change("client.auth.basic", True, False, False),
+    ]
+    assert len(cut_reasons(settings, "basic", changes)) == 3
+    assert cut_reasons(settings, "basic", []) == []
+
+
+def test_unknown_auth_used_only_checks_transport_independent_rules() -> None:
+    settings = build_settings("h", port=5985, username="u", transport="basic")
+    assert cut_reasons(settings, "", [Change("service.auth.basic", True, False, False)]) == []
+    assert len(cut_reasons(settings, "", [Change("service.allow_unencrypted", True, False, False)])) == 1
