@@ -4,60 +4,69 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from ansible_collections.winauth.winrm.plugins.modules.winrm_auth import ARGUMENT_SPEC, REQUIRED_ONE_OF
-from ansible_collections.winauth.winrm.plugins.plugin_utils._action import WSManAction, display
-from ansible_collections.winauth.winrm.plugins.plugin_utils._winrm.change import gpo_message, nested, plan
-from ansible_collections.winauth.winrm.plugins.plugin_utils._winrm.config import Value, put_bodies
+from ansible_collections.winauth.winrm.plugins.plugin_utils._action import ActionContext, WSManAction, display
+from ansible_collections.winauth.winrm.plugins.plugin_utils._errors import WinAuthError
+from ansible_collections.winauth.winrm.plugins.plugin_utils._text import nested
+from ansible_collections.winauth.winrm.plugins.plugin_utils._winrm.change import Change, gpo_message, plan
+from ansible_collections.winauth.winrm.plugins.plugin_utils._winrm.config import (
+    LEAVES,
+    Value,
+    WinRMConfig,
+    option_leaves,
+    put_bodies,
+)
 from ansible_collections.winauth.winrm.plugins.plugin_utils._winrm.lockout import cut_reasons
 from ansible_collections.winauth.winrm.plugins.plugin_utils._winrm.posture import read_config
+from ansible_collections.winauth.winrm.plugins.plugin_utils._winrm.write import Step, apply, partial_result
 from ansible_collections.winauth.winrm.plugins.plugin_utils._wsman.client import WSManClient
 from ansible_collections.winauth.winrm.plugins.plugin_utils._wsman.errors import ProtocolError
-from ansible_collections.winauth.winrm.plugins.plugin_utils._wsman.settings import WSManSettings
-from ansible_collections.winauth.winrm.plugins.plugin_utils._wsman.transport import WSManTransport
+from ansible_collections.winauth.winrm.plugins.plugin_utils._wsman.faults import GPOControlledFault
+from ansible_collections.winauth.winrm.plugins.plugin_utils._wsman.xml import WSMAN_BASE
 
-# module option -> config leaf
-_KEYS = {
-    "service": {
-        "basic": "service.auth.basic",
-        "kerberos": "service.auth.kerberos",
-        "negotiate": "service.auth.negotiate",
-        "certificate": "service.auth.certificate",
-        "credssp": "service.auth.credssp",
-        "allow_unencrypted": "service.allow_unencrypted",
-        "cbt_hardening_level": "service.auth.cbt_hardening_level",
-    },
-    "client": {
-        "basic": "client.auth.basic",
-        "digest": "client.auth.digest",
-        "kerberos": "client.auth.kerberos",
-        "negotiate": "client.auth.negotiate",
-        "certificate": "client.auth.certificate",
-        "credssp": "client.auth.credssp",
-        "allow_unencrypted": "client.allow_unencrypted",
-    },
-}
+# (module option section, option) -> config leaf, from the leaf table
+_OPTIONS = option_leaves()
 
 
 def desired_values(args: dict[str, Any]) -> dict[str, Value]:
     """Module arguments → ``{leaf key: wanted value}`` for the options given."""
     wanted: dict[str, Value] = {}
-    for side, mapping in _KEYS.items():
-        for option, value in (args.get(side) or {}).items():
+    for side in ("service", "client"):
+        for option in ARGUMENT_SPEC[side]["options"]:  # type: ignore[index]  # the documented order
+            value = (args.get(side) or {}).get(option)
             if value is not None:
-                wanted[mapping[option]] = value
+                wanted[_OPTIONS[(side, option)].key] = value
     return wanted
+
+
+def _steps(client: WSManClient, changes: list[Change]) -> list[Step]:
+    """One Put per config sub-resource, carrying that sub-resource's changes.
+
+    Windows takes a partial Put of one sub-resource (``config/service/auth``); whether it
+    takes nested sub-resources in one Put of ``config`` is not confirmed, so changes across
+    sub-resources are separate Puts, and :func:`apply` reports them honestly when one fails.
+    """
+    groups: dict[str, list[Change]] = {}
+    for c in changes:
+        groups.setdefault(LEAVES[c.key].resource_uri, []).append(c)
+    bodies = put_bodies((c.key, c.after) for c in changes)
+    return [
+        Step("Put %s" % uri.removeprefix(WSMAN_BASE), tuple(c.describe() for c in group),
+             partial(client.put, uri, bodies[uri]))
+        for uri, group in groups.items()
+    ]
 
 
 class ActionModule(WSManAction):
     ARGUMENT_SPEC = ARGUMENT_SPEC
     REQUIRED_ONE_OF = REQUIRED_ONE_OF
 
-    def execute(self, client: WSManClient, settings: WSManSettings, transport: WSManTransport,
-                args: dict[str, Any], host: str) -> dict[str, Any]:
-        wanted = desired_values(args)
-        before = read_config(client)
+    def execute(self, ctx: ActionContext) -> dict[str, Any]:
+        wanted = desired_values(ctx.args)
+        before = read_config(ctx.client)
         changes = plan(before, wanted)
         result: dict[str, Any] = {"changed": bool(changes), "changes": [c.describe() for c in changes]}
         if not wanted:
@@ -66,35 +75,59 @@ class ActionModule(WSManAction):
         blocked = [c for c in changes if c.gpo]
         if blocked:
             return {**result, "changed": False, "failed": True, "msg": gpo_message(blocked)}
-        reasons = cut_reasons(settings, transport.auth_used or "", changes)
-        if reasons and not args["force"]:
+        reasons = cut_reasons(ctx.settings, ctx.transport.auth_used or "", changes)
+        if reasons and not ctx.args["force"]:
             return {
                 **result, "changed": False, "failed": True,
                 "msg": "refusing to lock this controller out of %s: %s. Fix the connection first, or pass "
-                       "force: true to apply anyway." % (host, "; ".join(reasons)),
+                       "force: true to apply anyway." % (ctx.host, "; ".join(reasons)),
             }
-        if self._task.diff and changes:
+        if ctx.diff and changes:
             result["diff"] = {
                 "before": nested({c.key: c.before for c in changes}),
                 "after": nested({c.key: c.after for c in changes}),
             }
-        if not changes or self._task.check_mode:
+        if not changes or ctx.check_mode:
             return {**result, "config": nested({k: before.value(k) for k in wanted})}
 
-        for uri, body in put_bodies((c.key, c.after) for c in changes).items():
-            client.put(uri, body)
+        outcome = apply(_steps(ctx.client, changes))
+        if outcome.error is not None:
+            return {**result, **self._partly(ctx, changes, outcome.applied, outcome.not_applied, outcome.error)}
         if reasons:
             # Forced past the guard: the connection we would confirm with may be gone.
             display.warning("%s: forced change may have cut this controller's connection: %s"
-                            % (host, "; ".join(reasons)))
+                            % (ctx.host, "; ".join(reasons)))
             return {**result, "config": nested({c.key: c.after for c in changes})}
 
-        after = read_config(client)
+        after = read_config(ctx.client)
         wrong = [c for c in changes if plan(after, {c.key: c.after})]
         if wrong:
             raise ProtocolError(
                 "the host accepted the Put but still reports %s"
                 % ", ".join("%s=%r" % (c.key, after.value(c.key)) for c in wrong),
-                target=settings.endpoint, operation="confirm",
+                target=ctx.settings.endpoint, operation="confirm",
             )
         return {**result, "config": nested({k: after.value(k) for k in wanted})}
+
+    @staticmethod
+    def _partly(ctx: ActionContext, changes: list[Change], applied: list[str], not_applied: list[str],
+                error: WinAuthError) -> dict[str, Any]:
+        """A Put failed: read the host again and report which changes it really has."""
+        after: WinRMConfig | None = None
+        reread_error: WinAuthError | None = None
+        try:
+            after = read_config(ctx.client)
+        except WinAuthError as e:
+            reread_error = e
+        else:
+            applied = [c.describe() for c in changes if not plan(after, {c.key: c.after})]
+            not_applied = [c.describe() for c in changes if plan(after, {c.key: c.after})]
+        if after is not None and isinstance(error, GPOControlledFault):
+            now_gpo = [Change(c.key, after.value(c.key), c.after, True) for c in changes if after.is_gpo(c.key)]
+            finish = gpo_message(now_gpo) if now_gpo else "re-run this task"
+        else:
+            finish = "fix the cause, then re-run this task (it applies only what is still missing)"
+        data = partial_result(ctx.host, applied, not_applied, error, finish, reread_error)
+        if after is not None:
+            data["config"] = nested({c.key: after.value(c.key) for c in changes})
+        return data

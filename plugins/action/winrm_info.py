@@ -7,35 +7,33 @@ from __future__ import annotations
 from typing import Any
 
 from ansible_collections.winauth.winrm.plugins.modules.winrm_info import ARGUMENT_SPEC
-from ansible_collections.winauth.winrm.plugins.plugin_utils._action import WSManAction
-from ansible_collections.winauth.winrm.plugins.plugin_utils._findings.engine import SEVERITIES, evaluate, exceeds
+from ansible_collections.winauth.winrm.plugins.plugin_utils._action import ActionContext, WSManAction
+from ansible_collections.winauth.winrm.plugins.plugin_utils._findings.engine import SEVERITIES, exceeds
+from ansible_collections.winauth.winrm.plugins.plugin_utils._findings.winrm import evaluate
 from ansible_collections.winauth.winrm.plugins.plugin_utils._winrm.posture import gather
-from ansible_collections.winauth.winrm.plugins.plugin_utils._wsman.client import WSManClient
-from ansible_collections.winauth.winrm.plugins.plugin_utils._wsman.settings import WSManSettings
-from ansible_collections.winauth.winrm.plugins.plugin_utils._wsman.transport import WSManTransport
 
 
 class ActionModule(WSManAction):
     ARGUMENT_SPEC = ARGUMENT_SPEC
 
-    def execute(self, client: WSManClient, settings: WSManSettings, transport: WSManTransport,
-                args: dict[str, Any], host: str) -> dict[str, Any]:
-        posture = gather(client)
+    def execute(self, ctx: ActionContext) -> dict[str, Any]:
+        posture = gather(ctx.client)
         findings = evaluate(posture)
+        auth = ctx.transport.auth_used
         result: dict[str, Any] = {
             "changed": False,
             "ansible_facts": {"winauth_winrm": posture.as_facts()},
-            "findings": [f.as_dict(host) for f in findings],
+            "findings": [f.as_dict(ctx.host) for f in findings],
             "summary": {sev: sum(1 for f in findings if f.severity == sev) for sev in reversed(SEVERITIES)},
             "connection": {
-                "endpoint": settings.endpoint,
-                "auth": transport.auth_used,
-                "message_encryption": settings.encrypts_messages(transport.auth_used or ""),
+                "endpoint": ctx.settings.endpoint,
+                "auth": auth,
+                "message_encryption": ctx.settings.encrypts_messages(auth or ""),
             },
         }
-        failing = exceeds(findings, args["fail_on"])
+        failing = exceeds(findings, ctx.args["fail_on"])
         if failing:
             listed = ", ".join("%s (%s=%s)" % (f.id, f.setting, f.value) for f in failing)
             result["failed"] = True
-            result["msg"] = "%d finding(s) at or above severity %r: %s" % (len(failing), args["fail_on"], listed)
+            result["msg"] = "%d finding(s) at or above severity %r: %s" % (len(failing), ctx.args["fail_on"], listed)
         return result

@@ -143,6 +143,8 @@ wsman_round_trips:
 
 from ansible.module_utils.basic import AnsibleModule
 
+from ansible_collections.winauth.winrm.plugins.module_utils._choices import CBT_LEVELS
+
 ARGUMENT_SPEC = dict(
     service=dict(
         type="dict",
@@ -153,7 +155,7 @@ ARGUMENT_SPEC = dict(
             certificate=dict(type="bool"),
             credssp=dict(type="bool"),
             allow_unencrypted=dict(type="bool"),
-            cbt_hardening_level=dict(type="str", choices=["None", "Relaxed", "Strict"]),
+            cbt_hardening_level=dict(type="str", choices=list(CBT_LEVELS)),
         ),
     ),
     client=dict(

@@ -150,8 +150,10 @@ wsman_round_trips:
 
 from ansible.module_utils.basic import AnsibleModule
 
+from ansible_collections.winauth.winrm.plugins.module_utils._choices import FAIL_ON
+
 ARGUMENT_SPEC = dict(
-    fail_on=dict(type="str", choices=["none", "low", "medium", "high"], default="none"),
+    fail_on=dict(type="str", choices=list(FAIL_ON), default="none"),
 )
 
 

@@ -6,26 +6,27 @@ For internal collection use only; this is not a public API.
 
 It validates arguments, builds the WS-Man client from the task's own connection
 settings (without opening the connection plugin's shell), and turns every
-:class:`WSManError` into one clear result: ``unreachable`` for the problems Ansible's
+:class:`WinAuthError` into one clear result: ``unreachable`` for the problems Ansible's
 winrm connection would report as unreachable, ``failed`` for everything else.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from ansible.errors import AnsibleActionFail
 from ansible.plugins.action import ActionBase
 from ansible.utils.display import Display
 
+from ansible_collections.winauth.winrm.plugins.plugin_utils._errors import WinAuthError
 from ansible_collections.winauth.winrm.plugins.plugin_utils._wsman.client import WSManClient
 from ansible_collections.winauth.winrm.plugins.plugin_utils._wsman.errors import (
     AuthenticationError,
     MissingLibraryError,
     TLSError,
     UnreachableError,
-    WSManError,
     WSManTimeoutError,
 )
 from ansible_collections.winauth.winrm.plugins.plugin_utils._wsman.settings import (
@@ -40,6 +41,29 @@ display = Display()
 _UNREACHABLE = (UnreachableError, WSManTimeoutError, TLSError, AuthenticationError)
 
 
+@dataclass
+class ActionContext:
+    """Everything one run of a WS-Man action needs.
+
+    Attributes:
+        client: the WS-Man client of the host.
+        settings: the host's connection settings (from its own connection variables).
+        transport: the transport under the client (``auth_used`` after the first request).
+        args: the validated module arguments.
+        host: the inventory name, for messages.
+        check_mode: the task runs in check mode: read, never write.
+        diff: the task wants a diff.
+    """
+
+    client: WSManClient
+    settings: WSManSettings
+    transport: WSManTransport
+    args: dict[str, Any]
+    host: str
+    check_mode: bool = False
+    diff: bool = False
+
+
 class WSManAction(ActionBase):
     """Subclasses set ``ARGUMENT_SPEC`` and implement :meth:`execute`."""
 
@@ -49,9 +73,18 @@ class WSManAction(ActionBase):
     ARGUMENT_SPEC: dict[str, Any] = {}
     REQUIRED_ONE_OF: list[Any] = []
 
-    def execute(self, client: WSManClient, settings: WSManSettings, transport: WSManTransport,
-                args: dict[str, Any], host: str) -> dict[str, Any]:
-        """Do the module's work; return result keys. Raise WSManError on failure."""
+    def execute(self, ctx: ActionContext) -> dict[str, Any]:
+        """Do the module's work.
+
+        Args:
+            ctx: the client, settings, transport, arguments and host of this run.
+
+        Returns:
+            Result keys (``changed``, ``msg``, module-specific data).
+
+        Raises:
+            WinAuthError: any failure; :meth:`run` turns it into one ``msg``.
+        """
         raise NotImplementedError
 
     def _kinit(self, settings: WSManSettings) -> Callable[[], None] | None:
@@ -66,6 +99,7 @@ class WSManAction(ActionBase):
             try:
                 kerb_auth(settings.username, settings.password)
             except Exception as e:  # AnsibleConnectionFailure, with the password already redacted
+                # from None: the kinit subprocess error may carry the command line and its stdin.
                 raise AuthenticationError(str(e), target=settings.endpoint, operation="kinit") from None
 
         return kinit
@@ -79,25 +113,31 @@ class WSManAction(ActionBase):
                 argument_spec=self.ARGUMENT_SPEC, required_one_of=self.REQUIRED_ONE_OF
             )
         except AnsibleActionFail as e:
+            # ansible-core 2.21 keeps the message on the exception, not in e.result.
             result.update(e.result)
-            result.setdefault("failed", True)
+            result["failed"] = True
+            result["msg"] = result.get("msg") or e.message
             return result
         try:
             settings = settings_from_connection(self._connection)
             transport = WSManTransport(settings, before_kerberos=self._kinit(settings))
         except MissingLibraryError as e:
             return {**result, "failed": True, "msg": str(e)}
-        except WSManError as e:
+        except WinAuthError as e:
             return {**result, "failed": True, "msg": "connection settings: %s" % e}
 
-        client = WSManClient(transport, settings.endpoint, settings.operation_timeout)
+        ctx = ActionContext(
+            client=WSManClient(transport, settings.endpoint, settings.operation_timeout),
+            settings=settings, transport=transport, args=args, host=host,
+            check_mode=bool(self._task.check_mode), diff=bool(self._task.diff),
+        )
         display.vvv("WS-Man %s as %r via %s" % (settings.endpoint, settings.username, ",".join(settings.transports)),
                     host=host)
         try:
-            result.update(self.execute(client, settings, transport, args, host))
+            result.update(self.execute(ctx))
         except _UNREACHABLE as e:
             result.update(unreachable=True, msg=str(e))
-        except WSManError as e:
+        except WinAuthError as e:
             result.update(failed=True, msg=str(e))
         finally:
             display.vvv("WS-Man round trips: %d (auth %s)" % (transport.round_trips, transport.auth_used), host=host)

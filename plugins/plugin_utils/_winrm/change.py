@@ -69,14 +69,3 @@ def gpo_message(blocked: list[Change]) -> str:
         % "; ".join(parts)
     )
 
-
-def nested(values: Mapping[str, Value]) -> dict[str, object]:
-    """``{"service.auth.basic": True}`` → ``{"service": {"auth": {"basic": True}}}`` for diffs."""
-    tree: dict[str, object] = {}
-    for key, value in sorted(values.items()):
-        node = tree
-        parts = key.split(".")
-        for part in parts[:-1]:
-            node = node.setdefault(part, {})  # type: ignore[assignment]
-        node[parts[-1]] = value
-    return tree

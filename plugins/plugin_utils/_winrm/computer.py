@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ansible_collections.winauth.winrm.plugins.plugin_utils._wsman.client import WSManClient
-from ansible_collections.winauth.winrm.plugins.plugin_utils._wsman.xml import WSMAN_BASE, local_name, q
+from ansible_collections.winauth.winrm.plugins.plugin_utils._wsman.xml import WSMAN_BASE, children
 
 COMPUTER_SYSTEM_URI = WSMAN_BASE + "wmi/root/cimv2/Win32_ComputerSystem"
 
@@ -40,10 +40,7 @@ def read_computer_system(client: WSManClient) -> ComputerSystem | None:
     items = client.enumerate(COMPUTER_SYSTEM_URI)
     if not items:
         return None
-    values: dict[str, str] = {}
-    for child in items[0]:
-        if child.get(q("xsi", "nil")) != "true":
-            values[local_name(child.tag)] = (child.text or "").strip()
+    values = {name: texts[0] for name, texts in children(items[0]).items()}
     return ComputerSystem(
         name=values.get("Name", ""),
         dns_host_name=values.get("DNSHostName", ""),

@@ -16,6 +16,7 @@ import xml.etree.ElementTree as ET
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
+from ansible_collections.winauth.winrm.plugins.plugin_utils._text import nested, shorten
 from ansible_collections.winauth.winrm.plugins.plugin_utils._wsman.errors import ParseError
 from ansible_collections.winauth.winrm.plugins.plugin_utils._wsman.xml import WSMAN_BASE, local_name, namespace_of
 
@@ -23,7 +24,6 @@ Value = bool | int | str | None
 
 CONFIG_URI = WSMAN_BASE + "config"
 POLICY_ROOT = "SOFTWARE\\Policies\\Microsoft\\Windows\\WinRM"
-CBT_LEVELS = ("None", "Relaxed", "Strict")
 
 
 @dataclass(frozen=True)
@@ -36,12 +36,19 @@ class Leaf:
         kind: ``bool``, ``int`` or ``str``.
         policy: ``(subkey, value name)`` below HKLM\\SOFTWARE\\Policies\\Microsoft\\Windows\\WinRM,
             or None when no Group Policy sets it.
+        option: the winrm_auth option that sets it (``basic`` under ``service:``), or None.
     """
 
     key: str
     path: tuple[str, ...]
     kind: str
     policy: tuple[str, str] | None = None
+    option: str | None = None
+
+    @property
+    def side(self) -> str:
+        """``service``, ``client`` or ``winrs``: the top-level section the leaf sits in."""
+        return self.key.split(".", 1)[0]
 
     @property
     def resource_uri(self) -> str:
@@ -56,42 +63,54 @@ class Leaf:
         subkey, value = self.policy
         return "HKLM\\%s\\%s\\%s" % (POLICY_ROOT, subkey, value)
 
-
-def _leaves() -> dict[str, Leaf]:
-    rows = [
-        ("service.allow_unencrypted", ("Service", "AllowUnencrypted"), "bool", ("Service", "AllowUnencryptedTraffic")),
-        ("service.auth.basic", ("Service", "Auth", "Basic"), "bool", ("Service", "AllowBasic")),
-        ("service.auth.kerberos", ("Service", "Auth", "Kerberos"), "bool", ("Service", "AllowKerberos")),
-        ("service.auth.negotiate", ("Service", "Auth", "Negotiate"), "bool", ("Service", "AllowNegotiate")),
-        ("service.auth.certificate", ("Service", "Auth", "Certificate"), "bool", None),
-        ("service.auth.credssp", ("Service", "Auth", "CredSSP"), "bool", ("Service", "AllowCredSSP")),
-        ("service.auth.cbt_hardening_level", ("Service", "Auth", "CbtHardeningLevel"), "str",
-         ("Service", "CbtHardeningLevel")),
-        ("service.root_sddl", ("Service", "RootSDDL"), "str", None),
-        ("service.max_connections", ("Service", "MaxConnections"), "int", None),
-        ("service.ipv4_filter", ("Service", "IPv4Filter"), "str", ("Service", "IPv4Filter")),
-        ("service.ipv6_filter", ("Service", "IPv6Filter"), "str", ("Service", "IPv6Filter")),
-        ("service.enable_compatibility_http_listener", ("Service", "EnableCompatibilityHttpListener"), "bool",
-         ("Service", "HttpCompatibilityListener")),
-        ("service.enable_compatibility_https_listener", ("Service", "EnableCompatibilityHttpsListener"), "bool",
-         ("Service", "HttpsCompatibilityListener")),
-        ("service.certificate_thumbprint", ("Service", "CertificateThumbprint"), "str", None),
-        ("service.allow_remote_access", ("Service", "AllowRemoteAccess"), "bool", None),
-        ("client.allow_unencrypted", ("Client", "AllowUnencrypted"), "bool", ("Client", "AllowUnencryptedTraffic")),
-        ("client.trusted_hosts", ("Client", "TrustedHosts"), "str", ("Client", "TrustedHostsList")),
-        ("client.auth.basic", ("Client", "Auth", "Basic"), "bool", ("Client", "AllowBasic")),
-        ("client.auth.digest", ("Client", "Auth", "Digest"), "bool", ("Client", "AllowDigest")),
-        ("client.auth.kerberos", ("Client", "Auth", "Kerberos"), "bool", ("Client", "AllowKerberos")),
-        ("client.auth.negotiate", ("Client", "Auth", "Negotiate"), "bool", ("Client", "AllowNegotiate")),
-        ("client.auth.certificate", ("Client", "Auth", "Certificate"), "bool", None),
-        ("client.auth.credssp", ("Client", "Auth", "CredSSP"), "bool", ("Client", "AllowCredSSP")),
-        ("winrs.allow_remote_shell_access", ("Winrs", "AllowRemoteShellAccess"), "bool",
-         ("Service\\WinRS", "AllowRemoteShellAccess")),
-    ]
-    return {key: Leaf(key, path, kind, policy) for key, path, kind, policy in rows}
+    def fix(self, want: Value) -> str | None:
+        """The module call that sets ``want``, e.g. ``winauth.winrm.winrm_auth: {service: {basic: false}}``."""
+        if self.option is None:
+            return None
+        shown = ("true" if want else "false") if isinstance(want, bool) else str(want)
+        return "winauth.winrm.winrm_auth: {%s: {%s: %s}}" % (self.side, self.option, shown)
 
 
-LEAVES: dict[str, Leaf] = _leaves()
+# key, path below cfg:Config, type, Group Policy value (WinRM\<subkey>, name), winrm_auth option
+_ROWS: tuple[tuple[str, tuple[str, ...], str, tuple[str, str] | None, str | None], ...] = (
+    ("service.allow_unencrypted", ("Service", "AllowUnencrypted"), "bool", ("Service", "AllowUnencryptedTraffic"),
+     "allow_unencrypted"),
+    ("service.auth.basic", ("Service", "Auth", "Basic"), "bool", ("Service", "AllowBasic"), "basic"),
+    ("service.auth.kerberos", ("Service", "Auth", "Kerberos"), "bool", ("Service", "AllowKerberos"), "kerberos"),
+    ("service.auth.negotiate", ("Service", "Auth", "Negotiate"), "bool", ("Service", "AllowNegotiate"), "negotiate"),
+    ("service.auth.certificate", ("Service", "Auth", "Certificate"), "bool", None, "certificate"),
+    ("service.auth.credssp", ("Service", "Auth", "CredSSP"), "bool", ("Service", "AllowCredSSP"), "credssp"),
+    ("service.auth.cbt_hardening_level", ("Service", "Auth", "CbtHardeningLevel"), "str",
+     ("Service", "CbtHardeningLevel"), "cbt_hardening_level"),
+    ("service.root_sddl", ("Service", "RootSDDL"), "str", None, None),
+    ("service.max_connections", ("Service", "MaxConnections"), "int", None, None),
+    ("service.ipv4_filter", ("Service", "IPv4Filter"), "str", ("Service", "IPv4Filter"), None),
+    ("service.ipv6_filter", ("Service", "IPv6Filter"), "str", ("Service", "IPv6Filter"), None),
+    ("service.enable_compatibility_http_listener", ("Service", "EnableCompatibilityHttpListener"), "bool",
+     ("Service", "HttpCompatibilityListener"), None),
+    ("service.enable_compatibility_https_listener", ("Service", "EnableCompatibilityHttpsListener"), "bool",
+     ("Service", "HttpsCompatibilityListener"), None),
+    ("service.certificate_thumbprint", ("Service", "CertificateThumbprint"), "str", None, None),
+    ("service.allow_remote_access", ("Service", "AllowRemoteAccess"), "bool", None, None),
+    ("client.allow_unencrypted", ("Client", "AllowUnencrypted"), "bool", ("Client", "AllowUnencryptedTraffic"),
+     "allow_unencrypted"),
+    ("client.trusted_hosts", ("Client", "TrustedHosts"), "str", ("Client", "TrustedHostsList"), None),
+    ("client.auth.basic", ("Client", "Auth", "Basic"), "bool", ("Client", "AllowBasic"), "basic"),
+    ("client.auth.digest", ("Client", "Auth", "Digest"), "bool", ("Client", "AllowDigest"), "digest"),
+    ("client.auth.kerberos", ("Client", "Auth", "Kerberos"), "bool", ("Client", "AllowKerberos"), "kerberos"),
+    ("client.auth.negotiate", ("Client", "Auth", "Negotiate"), "bool", ("Client", "AllowNegotiate"), "negotiate"),
+    ("client.auth.certificate", ("Client", "Auth", "Certificate"), "bool", None, "certificate"),
+    ("client.auth.credssp", ("Client", "Auth", "CredSSP"), "bool", ("Client", "AllowCredSSP"), "credssp"),
+    ("winrs.allow_remote_shell_access", ("Winrs", "AllowRemoteShellAccess"), "bool",
+     ("Service\\WinRS", "AllowRemoteShellAccess"), None),
+)
+LEAVES: dict[str, Leaf] = {row[0]: Leaf(*row) for row in _ROWS}
+
+
+def option_leaves() -> dict[tuple[str, str], Leaf]:
+    """``{(side, option): leaf}`` of every leaf winrm_auth sets."""
+    return {(leaf.side, leaf.option): leaf for leaf in LEAVES.values() if leaf.option}
+
 
 
 class ConfigParseError(ParseError):
@@ -111,13 +130,13 @@ def _convert(leaf: Leaf, raw: str) -> Value:
     if leaf.kind == "bool":
         lowered = raw.strip().lower()
         if lowered not in ("true", "false"):
-            raise ConfigParseError("%s: expected true or false, got %r" % (leaf.key, raw[:50]))
+            raise ConfigParseError("%s: expected true or false, got %r" % (leaf.key, shorten(raw, 50)))
         return lowered == "true"
     if leaf.kind == "int":
         try:
             return int(raw.strip())
         except ValueError:
-            raise ConfigParseError("%s: expected a number, got %r" % (leaf.key, raw[:50])) from None
+            raise ConfigParseError("%s: expected a number, got %r" % (leaf.key, shorten(raw, 50))) from None
     return raw.strip()
 
 
@@ -175,14 +194,7 @@ class WinRMConfig:
 
     def as_tree(self) -> dict[str, object]:
         """Nested dict ``{"service": {"auth": {"basic": False, …}, …}, …}`` for facts."""
-        tree: dict[str, object] = {}
-        for key, setting in sorted(self.settings.items()):
-            node = tree
-            parts = key.split(".")
-            for part in parts[:-1]:
-                node = node.setdefault(part, {})  # type: ignore[assignment]
-            node[parts[-1]] = setting.value
-        return tree
+        return nested({key: setting.value for key, setting in self.settings.items()})
 
 
 def trusted_hosts_entries(value: Value) -> list[str]:

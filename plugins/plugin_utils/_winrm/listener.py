@@ -10,8 +10,9 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
 
+from ansible_collections.winauth.winrm.plugins.plugin_utils._text import shorten
 from ansible_collections.winauth.winrm.plugins.plugin_utils._wsman.errors import ParseError
-from ansible_collections.winauth.winrm.plugins.plugin_utils._wsman.xml import WSMAN_BASE, local_name
+from ansible_collections.winauth.winrm.plugins.plugin_utils._wsman.xml import WSMAN_BASE, children
 
 LISTENER_URI = WSMAN_BASE + "config/listener"
 
@@ -46,9 +47,7 @@ class Listener:
         Raises:
             ParseError: the element lacks Address/Transport or has a malformed Port.
         """
-        values: dict[str, list[str]] = {}
-        for child in elem:
-            values.setdefault(local_name(child.tag), []).append((child.text or "").strip())
+        values = children(elem)
 
         def one(name: str, default: str = "") -> str:
             return values.get(name, [default])[0]
@@ -60,7 +59,8 @@ class Listener:
         try:
             port = int(port_text) if port_text else None
         except ValueError:
-            raise ParseError("listener %s/%s has a malformed Port %r" % (address, transport, port_text[:20])) from None
+            raise ParseError("listener %s/%s has a malformed Port %r"
+                             % (address, transport, shorten(port_text, 20))) from None
         return cls(
             address=address,
             transport=transport.upper(),

@@ -10,11 +10,9 @@ Each method is one Invoke round trip. StdRegProv reports errors as ``ReturnValue
 
 from __future__ import annotations
 
-import xml.etree.ElementTree as ET
-
 from ansible_collections.winauth.winrm.plugins.plugin_utils._wsman.client import WSManClient
 from ansible_collections.winauth.winrm.plugins.plugin_utils._wsman.errors import ProtocolError, WSManError
-from ansible_collections.winauth.winrm.plugins.plugin_utils._wsman.xml import WSMAN_BASE, local_name, q
+from ansible_collections.winauth.winrm.plugins.plugin_utils._wsman.xml import WSMAN_BASE, children
 
 STDREGPROV_URI = WSMAN_BASE + "wmi/root/default/StdRegProv"
 HKLM = 2147483650
@@ -25,15 +23,6 @@ ERROR_ACCESS_DENIED = 5
 
 class RegistryError(WSManError):
     """StdRegProv returned a non-zero ReturnValue other than "not found"."""
-
-
-def _outputs(elem: ET.Element) -> dict[str, list[str]]:
-    values: dict[str, list[str]] = {}
-    for child in elem:
-        if child.get(q("xsi", "nil")) == "true":
-            continue  # an empty output array (no values, no subkeys)
-        values.setdefault(local_name(child.tag), []).append((child.text or "").strip())
-    return values
 
 
 class Registry:
@@ -49,7 +38,7 @@ class Registry:
     def _invoke(self, method: str, key: str, **params: str | int) -> dict[str, list[str]] | None:
         """Invoke and return the output values, or None for "not found"."""
         out = self.client.invoke(STDREGPROV_URI, method, {"hDefKey": HKLM, "sSubKeyName": key, **params})
-        values = _outputs(out)
+        values = children(out)  # an empty output array (no values, no subkeys) is xsi:nil
         raw = values.get("ReturnValue", [""])[0]
         if not raw.lstrip("-").isdigit():
             raise ProtocolError("StdRegProv.%s reply has no numeric ReturnValue" % method,

@@ -90,6 +90,20 @@ def text_of(elem: ET.Element | None) -> str | None:
     return (elem.text or "").strip()
 
 
+def children(elem: ET.Element) -> dict[str, list[str]]:
+    """Stripped texts of an element's children by local name, in document order.
+
+    Repeated elements (WMI arrays, ``ListeningOn``) keep every value; ``xsi:nil`` children
+    (WMI's empty properties and empty output arrays) are left out.
+    """
+    values: dict[str, list[str]] = {}
+    for child in elem:
+        if child.get(q("xsi", "nil")) == "true":
+            continue
+        values.setdefault(local_name(child.tag), []).append((child.text or "").strip())
+    return values
+
+
 def to_bytes(elem: ET.Element) -> bytes:
     """Serialise an element as UTF-8 without an XML declaration."""
     data: bytes = ET.tostring(elem, encoding="utf-8", xml_declaration=False)

@@ -28,6 +28,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import urllib.parse
 import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -177,12 +178,24 @@ class Lab:
         return bool(self._control("PUT", f"/state?host={self._check(host)}", state)["changed"])
 
     def arm(self, host: str, action: str, state: dict[str, Any]) -> None:
-        """Replace the host's state just before its next ``action`` request (e.g. "Put") is handled.
+        """Replace the host's state just before its next ``action`` request is handled.
 
+        ``action`` is an action (``"Put"``) or an action and a resource below
+        ``…/wsman/1/`` (``"Put config/client/auth"``), to land between two Puts of one run.
         Reproduces a change landing between a client's read and its write, such as Group
         Policy being applied by gpupdate. The new state must keep the host's users.
         """
-        self._control("POST", f"/arm?host={self._check(host)}&action={action}", state)
+        self._control("POST", f"/arm?host={self._check(host)}&action={urllib.parse.quote(action)}", state)
+
+    def arm_registry_value(self, host: str, action: str, path: str, name: str, spec: Any) -> None:
+        """Set one registry value just before the host's next ``action`` (as :meth:`arm`).
+
+        Unlike :meth:`arm` with a whole state, what the host was written in the meantime stays:
+        this is Group Policy landing between two Puts of one run. ``spec`` as in scenarios
+        (int = REG_DWORD, str = REG_SZ).
+        """
+        self._control("POST", f"/arm?host={self._check(host)}&action={urllib.parse.quote(action)}",
+                      {"set_registry_value": {"path": path, "name": name, "spec": spec}})
 
     def restore(self, host: str | None = None) -> None:
         for name in [self._check(host)] if host else list(self.hosts):

@@ -15,7 +15,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from . import policy, registry, schema
+from . import policy, registry, schema, xmlns
 from .membership import Membership
 
 RECENT_LOGONS = 50  # how many logons the stats keep in "logons"
@@ -194,12 +194,27 @@ class HostState:
             self.listeners_dirty = True
             return changed
 
-    def fire_armed(self, action: str) -> None:
-        """Apply the state armed for ``action`` (if any) before that request is handled."""
+    def fire_armed(self, action: str, resource_uri: str = "") -> None:
+        """Apply the state armed for this request (if any) before it is handled.
+
+        A state is armed for an action (``Put``: the next Put) or for an action on one resource
+        (``Put config/client/auth``: the next Put of that resource, e.g. the second Put of a run).
+        What is armed is a whole state, or ``{"set_registry_value": {path, name, spec}}``: one
+        value set on the state as it is *then* (what gpupdate does), keeping earlier writes.
+        """
+        resource = resource_uri.removeprefix(xmlns.URI_PREFIX)
         with self.lock:
-            new_state = self.armed.pop(action, None)
-            if new_state is not None:
-                self.replace(new_state)
+            armed = self.armed.pop("%s %s" % (action, resource), None) or self.armed.pop(action, None)
+            if armed is None:
+                return
+            change = armed.get("set_registry_value")
+            if change is None:
+                self.replace(armed)
+                return
+            new_state = copy.deepcopy(self.state)
+            key = registry.Registry(new_state["registry"]).create_path(change["path"])
+            registry.set_value(key, change["name"], *registry.coerce(change["spec"]))
+            self.replace(new_state)
 
     def reload(self) -> bool:
         """Re-read the state file (after an external edit)."""

@@ -170,7 +170,7 @@ class WinRMHandler(BaseHTTPRequestHandler):
             endpoint = request.to or f"{self.server.transport}://{self.headers.get('Host', machine)}/wsman"
             ctx = Context(host, request, principal, self.server.transport, self.client_address[0], endpoint)
             with host.lock:
-                host.fire_armed(request.short_action)
+                host.fire_armed(request.short_action, request.resource_uri)
                 reply = dispatch.handle(ctx)
             return 200, soap.envelope(reply.action, request.message_id, reply.body, reply.prefixes)
         except faults.WSManFault as fault:

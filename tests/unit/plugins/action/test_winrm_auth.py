@@ -8,12 +8,13 @@ from typing import Any
 import pytest
 
 from ansible_collections.winauth.winrm.plugins.action import winrm_auth
+from ansible_collections.winauth.winrm.plugins.module_utils._choices import CBT_LEVELS
 from ansible_collections.winauth.winrm.plugins.modules.winrm_auth import ARGUMENT_SPEC
-from ansible_collections.winauth.winrm.plugins.plugin_utils._action import display
+from ansible_collections.winauth.winrm.plugins.plugin_utils._action import ActionContext, display
 from ansible_collections.winauth.winrm.plugins.plugin_utils._winrm.config import CONFIG_URI, LEAVES
 from ansible_collections.winauth.winrm.plugins.plugin_utils._wsman import envelope as env
 from ansible_collections.winauth.winrm.plugins.plugin_utils._wsman.client import WSManClient
-from ansible_collections.winauth.winrm.plugins.plugin_utils._wsman.errors import ProtocolError
+from ansible_collections.winauth.winrm.plugins.plugin_utils._wsman.errors import ProtocolError, UnreachableError
 from ansible_collections.winauth.winrm.plugins.plugin_utils._wsman.settings import WSManSettings, build_settings
 from ansible_collections.winauth.winrm.plugins.plugin_utils._wsman.xml import local_name, to_bytes
 from ansible_collections.winauth.winrm.tests.unit.helpers import (
@@ -72,6 +73,15 @@ def test_every_module_option_has_a_leaf() -> None:
         assert all(key.startswith(side + ".") for key in keys)
 
 
+def test_every_option_leaf_is_a_module_option() -> None:
+    """The leaf table and the argument spec name the same options, and choices read the constants."""
+    table = {(leaf.side, leaf.option) for leaf in LEAVES.values() if leaf.option}
+    spec = {(side, name) for side in ("service", "client") for name in ARGUMENT_SPEC[side]["options"]}  # type: ignore[index]
+    assert table == spec
+    cbt = ARGUMENT_SPEC["service"]["options"]["cbt_hardening_level"]  # type: ignore[index]
+    assert cbt["choices"] == list(CBT_LEVELS)
+
+
 # --------------------------------------------------------------------------- execute against a fake host
 
 
@@ -79,17 +89,27 @@ class ConfigHost:
     """A WinRM config that answers Get config and Put of sub-resources, refusing GPO values."""
 
     def __init__(self, overrides: dict[str, str] | None = None, gpo: set[str] | None = None,
-                 ignore_puts: bool = False) -> None:
+                 ignore_puts: bool = False, gpo_before_put: dict[int, str] | None = None,
+                 dies_after_puts: int | None = None) -> None:
         self.texts = {**DEFAULT_LEAF_TEXT, **(overrides or {})}
         self.gpo = gpo or set()
         self.ignore_puts = ignore_puts
+        # {n: leaf}: Group Policy takes the leaf over just before the n-th Put (1-based) arrives.
+        self.gpo_before_put = gpo_before_put or {}
+        # The host stops answering after this many Puts.
+        self.dies_after_puts = dies_after_puts
         self.puts: list[tuple[str, dict[str, str]]] = []
 
     def __call__(self, request: Sent) -> Any:
+        if self.dies_after_puts is not None and len(self.puts) >= self.dies_after_puts:
+            raise UnreachableError("connection refused", target=ENDPOINT)
         if request.action == env.ACTION_GET and request.resource_uri == CONFIG_URI:
             return to_bytes(config_element(self.texts, gpo=self.gpo)).decode()
         if request.action == env.ACTION_PUT:
             assert request.body is not None
+            landing = self.gpo_before_put.get(len(self.puts) + 1)
+            if landing:
+                self.gpo.add(landing)
             uri = request.resource_uri or ""
             values = {local_name(child.tag): child.text or "" for child in request.body}
             self.puts.append((uri, values))
@@ -111,8 +131,9 @@ def run(host: ConfigHost, args: dict[str, Any], auth: str = "ntlm", check: bool 
     settings = settings or build_settings("win01.lab.test", port=5985, username="LAB\\ansible", password="pw",
                                           transport=auth)
     full = {"service": None, "client": None, "force": False, **args}
-    result = action.execute(WSManClient(sender, ENDPOINT), settings, SimpleNamespace(auth_used=auth),  # type: ignore[arg-type]
-                            full, "win01")
+    ctx = ActionContext(WSManClient(sender, ENDPOINT), settings, SimpleNamespace(auth_used=auth),  # type: ignore[arg-type]
+                        full, "win01", check_mode=check, diff=diff)
+    result = action.execute(ctx)
     return result, sender
 
 
@@ -206,3 +227,44 @@ def test_no_setting_given() -> None:
     assert result["changed"] is False
     assert result["msg"] == "no setting given: nothing to enforce"
     assert sender.round_trips == 1
+
+
+# --------------------------------------------------------------------------- writes that stop part-way
+
+
+def test_gpo_landing_between_puts_reports_what_was_applied() -> None:
+    # Group Policy takes client Digest over after the service Put went through.
+    host = ConfigHost({"service.auth.basic": "true"}, gpo_before_put={2: "client.auth.digest"})
+    result, sender = run(host, {"service": {"basic": False}, "client": {"digest": False}})
+    assert result["failed"] is True
+    assert result["changed"] is True
+    assert result["applied"] == ["service.auth.basic: true -> false"]
+    assert result["not_applied"] == ["client.auth.digest: true -> false"]
+    assert result["msg"].startswith("win01 is partly changed: applied service.auth.basic: true -> false; "
+                                    "not applied client.auth.digest: true -> false.")
+    assert "Put config/client/auth" in result["msg"]
+    assert "HKLM\\SOFTWARE\\Policies\\Microsoft\\Windows\\WinRM\\Client\\AllowDigest" in result["msg"]
+    assert "gpupdate" in result["msg"]
+    assert result["config"] == {"client": {"auth": {"digest": True}}, "service": {"auth": {"basic": False}}}
+    assert host.texts["service.auth.basic"] == "false" and host.texts["client.auth.digest"] == "true"
+    assert sender.round_trips == 4  # Get, Put (applied), Put (refused), Get to report the real state
+
+
+def test_first_put_refused_is_unchanged() -> None:
+    host = ConfigHost({"service.auth.basic": "true"}, gpo_before_put={1: "service.auth.basic"})
+    result, _sender = run(host, {"service": {"basic": False}, "client": {"digest": False}})
+    assert result["failed"] is True and result["changed"] is False
+    assert result["applied"] == []
+    assert result["not_applied"] == ["service.auth.basic: true -> false", "client.auth.digest: true -> false"]
+    assert result["msg"].startswith("win01 is unchanged: not applied ")
+
+
+def test_host_dying_between_puts_reports_acknowledged_writes() -> None:
+    host = ConfigHost({"service.auth.basic": "true"}, dies_after_puts=1)
+    result, _sender = run(host, {"service": {"basic": False}, "client": {"digest": False}})
+    assert result["failed"] is True and result["changed"] is True
+    assert result["applied"] == ["service.auth.basic: true -> false"]
+    assert result["not_applied"] == ["client.auth.digest: true -> false"]
+    assert "could not be read back to confirm" in result["msg"]
+    assert "re-run this task" in result["msg"]
+    assert "config" not in result

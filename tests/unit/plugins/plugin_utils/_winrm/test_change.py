@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from ansible_collections.winauth.winrm.plugins.plugin_utils._winrm.change import Change, gpo_message, nested, plan
+from ansible_collections.winauth.winrm.plugins.plugin_utils._text import nested
+from ansible_collections.winauth.winrm.plugins.plugin_utils._winrm.change import Change, gpo_message, plan
 from ansible_collections.winauth.winrm.tests.unit.helpers import HARDENED, make_config
 
 POLICY = "HKLM\\SOFTWARE\\Policies\\Microsoft\\Windows\\WinRM\\"

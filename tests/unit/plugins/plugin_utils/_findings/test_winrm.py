@@ -2,11 +2,14 @@
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
 
-from ansible_collections.winauth.winrm.plugins.plugin_utils._findings import engine as rules
+from ansible_collections.winauth.winrm.plugins.plugin_utils._findings import engine
+from ansible_collections.winauth.winrm.plugins.plugin_utils._findings import winrm as rules
+from ansible_collections.winauth.winrm.plugins.plugin_utils._winrm.config import LEAVES
 from ansible_collections.winauth.winrm.plugins.plugin_utils._winrm.listener import Listener
 from ansible_collections.winauth.winrm.plugins.plugin_utils._winrm.posture import Posture
 from ansible_collections.winauth.winrm.tests.unit.helpers import (
@@ -19,11 +22,11 @@ from ansible_collections.winauth.winrm.tests.unit.helpers import (
 POLICY = "HKLM\\SOFTWARE\\Policies\\Microsoft\\Windows\\WinRM\\"
 
 
-def ids(findings: list[rules.Finding]) -> list[str]:
+def ids(findings: list[engine.Finding]) -> list[str]:
     return [f.id for f in findings]
 
 
-def only(posture: Posture, fid: str) -> rules.Finding:
+def only(posture: Posture, fid: str) -> engine.Finding:
     found = [f for f in rules.evaluate(posture) if f.id == fid]
     assert len(found) == 1, found
     return found[0]
@@ -213,7 +216,7 @@ def test_https_listener(listeners: tuple[Listener, ...], fires: bool, value: lis
 # --------------------------------------------------------------------------- ordering and thresholds
 
 
-def _everything() -> list[rules.Finding]:
+def _everything() -> list[engine.Finding]:
     posture = make_posture(
         {"service.auth.basic": True, "client.auth.basic": True, "client.auth.digest": True,
          "service.allow_unencrypted": True, "service.auth.cbt_hardening_level": "None", "client.auth.credssp": False},
@@ -226,7 +229,7 @@ def _everything() -> list[rules.Finding]:
 
 def test_ordering_by_severity_then_id() -> None:
     findings = _everything()
-    order = {s: i for i, s in enumerate(rules.SEVERITIES)}
+    order = {s: i for i, s in enumerate(engine.SEVERITIES)}
     keys = [(-order[f.severity], f.id, f.setting) for f in findings]
     assert keys == sorted(keys)
     assert [f.severity for f in findings] == ["high", "high", "medium", "medium", "medium", "medium", "low", "info"]
@@ -245,14 +248,14 @@ def test_ordering_by_severity_then_id() -> None:
     ],
 )
 def test_exceeds(fail_on: str, severities: list[str]) -> None:
-    assert [f.severity for f in rules.exceeds(_everything(), fail_on)] == severities
+    assert [f.severity for f in engine.exceeds(_everything(), fail_on)] == severities
 
 
 def test_exceeds_info_only() -> None:
     findings = rules.evaluate(make_posture(gpo={"service.auth.basic"}))
     assert ids(findings) == ["WINRM-GPO-CONTROLLED"]
-    for level in rules.FAIL_ON:
-        assert rules.exceeds(findings, level) == []
+    for level in engine.FAIL_ON:
+        assert engine.exceeds(findings, level) == []
 
 
 def test_finding_as_dict() -> None:
@@ -264,6 +267,21 @@ def test_finding_as_dict() -> None:
 
 
 def test_rules_registered_once() -> None:
-    names = [r.__name__ for r in rules.RULES]
+    names = [r.id for r in rules.RULES]
     assert len(names) == len(set(names))
-    assert {"service_basic", "client_credssp_delegation", "https_listener", "gpo_controlled"} <= set(names)
+    assert {"WINRM-SVC-BASIC", "WINRM-CLI-CREDSSP-WILDCARD", "WINRM-LISTENER-NO-HTTPS",
+            "WINRM-GPO-CONTROLLED"} <= set(names)
+
+
+def test_findings_doc_is_the_rule_catalogue() -> None:
+    """docs/findings.md lists exactly the rules, as the rules describe themselves."""
+    doc = (Path(__file__).resolve().parents[5] / "docs" / "findings.md").read_text(encoding="utf-8")
+    table = engine.catalogue_markdown(rules.RULES)
+    assert table in doc, "docs/findings.md is out of date; its table must be:\n" + table
+    assert doc.count("\n| WINRM-") == len(rules.RULES)
+
+
+def test_flag_rule_fix_comes_from_the_leaf_table() -> None:
+    for flag in rules.FLAGS:
+        f = only(make_posture({flag.key: not flag.want}), flag.id)
+        assert f.fix.startswith(LEAVES[flag.key].fix(flag.want) or "?")
