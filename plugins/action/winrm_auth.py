@@ -18,9 +18,9 @@ from ansible_collections.winauth.winrm.plugins.plugin_utils._winrm.config import
     WinRMConfig,
     option_leaves,
     put_bodies,
+    read_config,
 )
 from ansible_collections.winauth.winrm.plugins.plugin_utils._winrm.lockout import cut_reasons
-from ansible_collections.winauth.winrm.plugins.plugin_utils._winrm.posture import read_config
 from ansible_collections.winauth.winrm.plugins.plugin_utils._winrm.write import Step, apply, partial_result
 from ansible_collections.winauth.winrm.plugins.plugin_utils._wsman.client import WSManClient
 from ansible_collections.winauth.winrm.plugins.plugin_utils._wsman.errors import ProtocolError

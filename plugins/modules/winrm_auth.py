@@ -145,31 +145,19 @@ from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.winauth.winrm.plugins.module_utils._choices import CBT_LEVELS
 
+# The boolean switches of each side, in documentation order (each is a config leaf's option).
+SERVICE_SWITCHES = ("basic", "kerberos", "negotiate", "certificate", "credssp", "allow_unencrypted")
+CLIENT_SWITCHES = ("basic", "digest", "kerberos", "negotiate", "certificate", "credssp", "allow_unencrypted")
+
 ARGUMENT_SPEC = dict(
     service=dict(
         type="dict",
-        options=dict(
-            basic=dict(type="bool"),
-            kerberos=dict(type="bool"),
-            negotiate=dict(type="bool"),
-            certificate=dict(type="bool"),
-            credssp=dict(type="bool"),
-            allow_unencrypted=dict(type="bool"),
-            cbt_hardening_level=dict(type="str", choices=list(CBT_LEVELS)),
-        ),
+        options={
+            **{name: dict(type="bool") for name in SERVICE_SWITCHES},
+            "cbt_hardening_level": dict(type="str", choices=list(CBT_LEVELS)),
+        },
     ),
-    client=dict(
-        type="dict",
-        options=dict(
-            basic=dict(type="bool"),
-            digest=dict(type="bool"),
-            kerberos=dict(type="bool"),
-            negotiate=dict(type="bool"),
-            certificate=dict(type="bool"),
-            credssp=dict(type="bool"),
-            allow_unencrypted=dict(type="bool"),
-        ),
-    ),
+    client=dict(type="dict", options={name: dict(type="bool") for name in CLIENT_SWITCHES}),
     force=dict(type="bool", default=False),
 )
 REQUIRED_ONE_OF = [["service", "client"]]

@@ -17,7 +17,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from ansible_collections.winauth.winrm.plugins.plugin_utils._text import nested, shorten
-from ansible_collections.winauth.winrm.plugins.plugin_utils._wsman.errors import ParseError
+from ansible_collections.winauth.winrm.plugins.plugin_utils._wsman.client import WSManClient
+from ansible_collections.winauth.winrm.plugins.plugin_utils._wsman.errors import ParseError, ProtocolError
 from ansible_collections.winauth.winrm.plugins.plugin_utils._wsman.xml import WSMAN_BASE, local_name, namespace_of
 
 Value = bool | int | str | None
@@ -195,6 +196,18 @@ class WinRMConfig:
     def as_tree(self) -> dict[str, object]:
         """Nested dict ``{"service": {"auth": {"basic": False, …}, …}, …}`` for facts."""
         return nested({key: setting.value for key, setting in self.settings.items()})
+
+
+def read_config(client: WSManClient) -> WinRMConfig:
+    """One Get of ``config``, parsed.
+
+    Raises:
+        ProtocolError: the reply is not a ``cfg:Config``.
+    """
+    try:
+        return WinRMConfig.from_element(client.get(CONFIG_URI))
+    except ConfigParseError as e:
+        raise ProtocolError(e.message, target=client.endpoint, operation="Get config") from e
 
 
 def trusted_hosts_entries(value: Value) -> list[str]:

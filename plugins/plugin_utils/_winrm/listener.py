@@ -11,7 +11,8 @@ import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
 
 from ansible_collections.winauth.winrm.plugins.plugin_utils._text import shorten
-from ansible_collections.winauth.winrm.plugins.plugin_utils._wsman.errors import ParseError
+from ansible_collections.winauth.winrm.plugins.plugin_utils._wsman.client import WSManClient
+from ansible_collections.winauth.winrm.plugins.plugin_utils._wsman.errors import ParseError, ProtocolError
 from ansible_collections.winauth.winrm.plugins.plugin_utils._wsman.xml import WSMAN_BASE, children
 
 LISTENER_URI = WSMAN_BASE + "config/listener"
@@ -86,3 +87,11 @@ class Listener:
             "listening_on": list(self.listening_on),
             "source": "gpo" if self.gpo else "local",
         }
+
+
+def read_listeners(client: WSManClient) -> tuple[Listener, ...]:
+    """Enumerate ``config/listener``."""
+    try:
+        return tuple(Listener.from_element(item) for item in client.enumerate(LISTENER_URI))
+    except ParseError as e:
+        raise ProtocolError(e.message, target=client.endpoint, operation="Enumerate config/listener") from e

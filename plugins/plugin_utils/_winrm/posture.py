@@ -2,6 +2,8 @@
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Gathering a host's WinRM authentication posture in as few round trips as possible.
 
+Only composes: each model module reads its own object.
+
 For internal collection use only; this is not a public API.
 
 Round trips: Get ``config`` (client, service, auth, TrustedHosts, WinRS and every
@@ -16,15 +18,13 @@ from dataclasses import dataclass
 
 from ansible_collections.winauth.winrm.plugins.plugin_utils._winrm.computer import ComputerSystem, read_computer_system
 from ansible_collections.winauth.winrm.plugins.plugin_utils._winrm.config import (
-    CONFIG_URI,
-    ConfigParseError,
     WinRMConfig,
+    read_config,
     trusted_hosts_entries,
 )
 from ansible_collections.winauth.winrm.plugins.plugin_utils._winrm.delegation import DelegationPolicy, read_delegation
-from ansible_collections.winauth.winrm.plugins.plugin_utils._winrm.listener import LISTENER_URI, Listener
+from ansible_collections.winauth.winrm.plugins.plugin_utils._winrm.listener import Listener, read_listeners
 from ansible_collections.winauth.winrm.plugins.plugin_utils._wsman.client import WSManClient
-from ansible_collections.winauth.winrm.plugins.plugin_utils._wsman.errors import ParseError, ProtocolError
 from ansible_collections.winauth.winrm.plugins.plugin_utils._wsman.registry import Registry
 
 
@@ -52,26 +52,6 @@ class Posture:
             "computer": self.computer.as_dict() if self.computer else None,
             "gpo_controlled": self.config.gpo_controlled(),
         }
-
-
-def read_config(client: WSManClient) -> WinRMConfig:
-    """One Get of ``config``, parsed.
-
-    Raises:
-        ProtocolError: the reply is not a ``cfg:Config``.
-    """
-    try:
-        return WinRMConfig.from_element(client.get(CONFIG_URI))
-    except ConfigParseError as e:
-        raise ProtocolError(e.message, target=client.endpoint, operation="Get config") from e
-
-
-def read_listeners(client: WSManClient) -> tuple[Listener, ...]:
-    """Enumerate ``config/listener``."""
-    try:
-        return tuple(Listener.from_element(item) for item in client.enumerate(LISTENER_URI))
-    except ParseError as e:
-        raise ProtocolError(e.message, target=client.endpoint, operation="Enumerate config/listener") from e
 
 
 def gather(client: WSManClient) -> Posture:

@@ -13,10 +13,10 @@ from ansible_collections.winauth.winrm.plugins.plugin_utils._winrm.computer impo
     COMPUTER_SYSTEM_URI,
     read_computer_system,
 )
-from ansible_collections.winauth.winrm.plugins.plugin_utils._winrm.config import CONFIG_URI
+from ansible_collections.winauth.winrm.plugins.plugin_utils._winrm.config import CONFIG_URI, read_config
 from ansible_collections.winauth.winrm.plugins.plugin_utils._winrm.delegation import DELEGATION_KEY
-from ansible_collections.winauth.winrm.plugins.plugin_utils._winrm.listener import LISTENER_URI
-from ansible_collections.winauth.winrm.plugins.plugin_utils._winrm.posture import gather, read_config, read_listeners
+from ansible_collections.winauth.winrm.plugins.plugin_utils._winrm.listener import LISTENER_URI, read_listeners
+from ansible_collections.winauth.winrm.plugins.plugin_utils._winrm.posture import gather
 from ansible_collections.winauth.winrm.plugins.plugin_utils._wsman import envelope as env
 from ansible_collections.winauth.winrm.plugins.plugin_utils._wsman.client import WSManClient
 from ansible_collections.winauth.winrm.plugins.plugin_utils._wsman.errors import ProtocolError
