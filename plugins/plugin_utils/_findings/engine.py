@@ -129,6 +129,6 @@ def catalogue_markdown(rules: Sequence[Rule]) -> str:
     """The table of docs/findings.md, one row per rule, in the rules' order."""
     lines = ["| id | severity | when | fix | refs |", "|---|---|---|---|---|"]
     for rule in rules:
-        lines.append("| %s | %s | %s | %s | %s |" % (rule.id, rule.severity, rule.when, rule.remedy,
-                                                      ", ".join(rule.refs) or "-"))
+        cells = (rule.id, rule.severity, rule.when, rule.remedy, ", ".join(rule.refs) or "-")
+        lines.append("| %s |" % " | ".join(cells))
     return "\n".join(lines) + "\n"

@@ -68,4 +68,3 @@ def gpo_message(blocked: list[Change]) -> str:
         "(0x8033808A): change the GPO (or set the policy to Not Configured), run gpupdate, then re-run."
         % "; ".join(parts)
     )
-

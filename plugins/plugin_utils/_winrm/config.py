@@ -113,7 +113,6 @@ def option_leaves() -> dict[tuple[str, str], Leaf]:
     return {(leaf.side, leaf.option): leaf for leaf in LEAVES.values() if leaf.option}
 
 
-
 class ConfigParseError(ParseError):
     """A config reply does not have the shape of ``cfg:Config``."""
 
