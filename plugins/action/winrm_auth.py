@@ -21,7 +21,13 @@ from ansible_collections.winauth.winrm.plugins.plugin_utils._winrm.config import
     read_config,
 )
 from ansible_collections.winauth.winrm.plugins.plugin_utils._winrm.lockout import cut_reasons
-from ansible_collections.winauth.winrm.plugins.plugin_utils._winrm.write import Step, apply, partial_result
+from ansible_collections.winauth.winrm.plugins.plugin_utils._winrm.write import (
+    Item,
+    Step,
+    apply,
+    classify,
+    partial_result,
+)
 from ansible_collections.winauth.winrm.plugins.plugin_utils._wsman.client import WSManClient
 from ansible_collections.winauth.winrm.plugins.plugin_utils._wsman.errors import ProtocolError
 from ansible_collections.winauth.winrm.plugins.plugin_utils._wsman.faults import GPOControlledFault
@@ -54,10 +60,14 @@ def _steps(client: WSManClient, changes: list[Change]) -> list[Step]:
         groups.setdefault(LEAVES[c.key].resource_uri, []).append(c)
     bodies = put_bodies((c.key, c.after) for c in changes)
     return [
-        Step("Put %s" % uri.removeprefix(WSMAN_BASE), tuple(c.describe() for c in group),
+        Step("Put %s" % uri.removeprefix(WSMAN_BASE), tuple(_item(c) for c in group),
              partial(client.put, uri, bodies[uri]))
         for uri, group in groups.items()
     ]
+
+
+def _item(change: Change) -> Item:
+    return Item(change.describe(), lambda config: not plan(config, {change.key: change.after}))
 
 
 class ActionModule(WSManAction):
@@ -90,9 +100,11 @@ class ActionModule(WSManAction):
         if not changes or ctx.check_mode:
             return {**result, "config": nested({k: before.value(k) for k in wanted})}
 
-        outcome = apply(_steps(ctx.client, changes))
+        steps = _steps(ctx.client, changes)
+        outcome = apply(steps)
         if outcome.error is not None:
-            return {**result, **self._partly(ctx, changes, outcome.applied, outcome.not_applied, outcome.error)}
+            return {**result, **self._partly(ctx, changes, steps, outcome.applied, outcome.not_applied,
+                                             outcome.error)}
         if reasons:
             # Forced past the guard: the connection we would confirm with may be gone.
             display.warning("%s: forced change may have cut this controller's connection: %s"
@@ -110,8 +122,8 @@ class ActionModule(WSManAction):
         return {**result, "config": nested({k: after.value(k) for k in wanted})}
 
     @staticmethod
-    def _partly(ctx: ActionContext, changes: list[Change], applied: list[str], not_applied: list[str],
-                error: WinAuthError) -> dict[str, Any]:
+    def _partly(ctx: ActionContext, changes: list[Change], steps: list[Step], applied: list[str],
+                not_applied: list[str], error: WinAuthError) -> dict[str, Any]:
         """A Put failed: read the host again and report which changes it really has."""
         after: WinRMConfig | None = None
         reread_error: WinAuthError | None = None
@@ -120,8 +132,7 @@ class ActionModule(WSManAction):
         except WinAuthError as e:
             reread_error = e
         else:
-            applied = [c.describe() for c in changes if not plan(after, {c.key: c.after})]
-            not_applied = [c.describe() for c in changes if plan(after, {c.key: c.after})]
+            applied, not_applied = classify(steps, after)
         if after is not None and isinstance(error, GPOControlledFault):
             now_gpo = [Change(c.key, after.value(c.key), c.after, True) for c in changes if after.is_gpo(c.key)]
             finish = gpo_message(now_gpo) if now_gpo else "re-run this task"

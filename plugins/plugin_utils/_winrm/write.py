@@ -16,8 +16,22 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from ansible_collections.winauth.winrm.plugins.plugin_utils._errors import WinAuthError
+
+
+@dataclass(frozen=True)
+class Item:
+    """One change a write carries.
+
+    Attributes:
+        describe: how results name it (``client.auth.basic: true -> false``).
+        holds: given a fresh read of the host, whether the host has this change now.
+    """
+
+    describe: str
+    holds: Callable[[Any], bool]
 
 
 @dataclass(frozen=True)
@@ -26,12 +40,12 @@ class Step:
 
     Attributes:
         operation: what it does, for messages (``Put config/client/auth``).
-        changes: the changes it carries, as described in results.
+        items: the changes it carries (none for a preparation such as CreateKey).
         run: does the write; raises WinAuthError when the host refuses it.
     """
 
     operation: str
-    changes: tuple[str, ...]
+    items: tuple[Item, ...]
     run: Callable[[], object]
 
 
@@ -60,10 +74,16 @@ def apply(steps: Sequence[Step]) -> Outcome:
             step.run()
         except WinAuthError as e:
             outcome.failed_step, outcome.error = step, e
-            outcome.not_applied = [change for later in steps[index:] for change in later.changes]
+            outcome.not_applied = [item.describe for later in steps[index:] for item in later.items]
             return outcome
-        outcome.applied.extend(step.changes)
+        outcome.applied.extend(item.describe for item in step.items)
     return outcome
+
+
+def classify(steps: Sequence[Step], fresh: Any) -> tuple[list[str], list[str]]:
+    """``(applied, not_applied)`` by what a fresh read of the host shows, not by what was acknowledged."""
+    items = [item for step in steps for item in step.items]
+    return ([i.describe for i in items if i.holds(fresh)], [i.describe for i in items if not i.holds(fresh)])
 
 
 def partial_result(host: str, applied: list[str], not_applied: list[str], cause: WinAuthError,
