@@ -8,9 +8,40 @@ from typing import Any
 
 from ansible_collections.winauth.winrm.plugins.modules.winrm_info import ARGUMENT_SPEC
 from ansible_collections.winauth.winrm.plugins.plugin_utils._action import ActionContext, WSManAction
-from ansible_collections.winauth.winrm.plugins.plugin_utils._findings.engine import SEVERITIES, exceeds
-from ansible_collections.winauth.winrm.plugins.plugin_utils._findings.winrm import evaluate
-from ansible_collections.winauth.winrm.plugins.plugin_utils._winrm.posture import gather
+from ansible_collections.winauth.winrm.plugins.plugin_utils._findings.engine import SEVERITIES, Scope, exceeds
+from ansible_collections.winauth.winrm.plugins.plugin_utils._findings.host import evaluate
+from ansible_collections.winauth.winrm.plugins.plugin_utils._winrm.posture import Posture, gather
+
+
+def _aliases(task_vars: dict[str, Any], names: list[str]) -> frozenset[str]:
+    """Inventory names and each one's ansible_host, lower case."""
+    hostvars = task_vars.get("hostvars") or {}
+    found = set()
+    for name in names:
+        found.add(str(name).lower())
+        try:
+            address = hostvars[name].get("ansible_host")
+        except (KeyError, TypeError):  # not an inventory host: the name alone
+            address = None
+        if address:
+            found.add(str(address).lower())
+    return frozenset(found)
+
+
+def scope_of(ctx: ActionContext, posture: Posture) -> Scope:
+    """The fleet context of this host: its own names, the declared CredSSP scope, the inventory."""
+    declared = ctx.args.get("credssp_scope") or {}
+    own = [ctx.host, ctx.settings.host]
+    if posture.computer is not None and posture.computer.dns_host_name:
+        fqdn = posture.computer.dns_host_name
+        own += [fqdn, "%s.%s" % (fqdn, posture.computer.domain) if posture.computer.domain else fqdn]
+    inventory = list((ctx.task_vars.get("groups") or {}).get("all") or [])
+    return Scope(
+        names=frozenset(n.lower() for n in own if n),
+        jump_hosts=None if declared.get("jump_hosts") is None else _aliases(ctx.task_vars, declared["jump_hosts"]),
+        clients=None if declared.get("clients") is None else _aliases(ctx.task_vars, declared["clients"]),
+        known_hosts=_aliases(ctx.task_vars, inventory) if inventory else None,
+    )
 
 
 class ActionModule(WSManAction):
@@ -18,7 +49,7 @@ class ActionModule(WSManAction):
 
     def execute(self, ctx: ActionContext) -> dict[str, Any]:
         posture = gather(ctx.client)
-        findings = evaluate(posture)
+        findings = evaluate(posture, scope_of(ctx, posture))
         auth = ctx.transport.auth_used
         result: dict[str, Any] = {
             "changed": False,

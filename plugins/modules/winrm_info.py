@@ -26,6 +26,23 @@ options:
     type: str
     choices: [none, low, medium, high]
     default: none
+  credssp_scope:
+    description:
+      - The CredSSP scope the play intends; hosts outside it get C(...-OUT-OF-SCOPE) findings, delegation
+        targets that are not declared jump hosts get C(WINRM-CLI-CREDSSP-UNDECLARED-TARGET).
+      - Names are inventory host names; each one's C(ansible_host) counts as the same host.
+      - Without it those findings are not produced. Delegation targets the inventory does not know are
+        reported either way (C(WINRM-CLI-CREDSSP-UNKNOWN-TARGET)).
+    type: dict
+    suboptions:
+      jump_hosts:
+        description: Hosts that may hold the CredSSP server role (the intermediates of a double hop).
+        type: list
+        elements: str
+      clients:
+        description: Hosts that may start CredSSP sessions (delegate), to the jump hosts only.
+        type: list
+        elements: str
 extends_documentation_fragment:
   - winauth.winrm.wsman
 attributes:
@@ -154,6 +171,10 @@ from ansible_collections.winauth.winrm.plugins.module_utils._choices import FAIL
 
 ARGUMENT_SPEC = dict(
     fail_on=dict(type="str", choices=list(FAIL_ON), default="none"),
+    credssp_scope=dict(type="dict", options=dict(
+        jump_hosts=dict(type="list", elements="str"),
+        clients=dict(type="list", elements="str"),
+    )),
 )
 
 

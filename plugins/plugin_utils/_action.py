@@ -13,7 +13,7 @@ winrm connection would report as unreachable, ``failed`` for everything else.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from ansible.errors import AnsibleActionFail
@@ -53,6 +53,7 @@ class ActionContext:
         host: the inventory name, for messages.
         check_mode: the task runs in check mode: read, never write.
         diff: the task wants a diff.
+        task_vars: the task's variables (``inventory_hostname``, ``groups``, ``hostvars``).
     """
 
     client: WSManClient
@@ -62,6 +63,7 @@ class ActionContext:
     host: str
     check_mode: bool = False
     diff: bool = False
+    task_vars: dict[str, Any] = field(default_factory=dict)
 
 
 class WSManAction(ActionBase):
@@ -129,7 +131,7 @@ class WSManAction(ActionBase):
         ctx = ActionContext(
             client=WSManClient(transport, settings.endpoint, settings.operation_timeout),
             settings=settings, transport=transport, args=args, host=host,
-            check_mode=bool(self._task.check_mode), diff=bool(self._task.diff),
+            check_mode=bool(self._task.check_mode), diff=bool(self._task.diff), task_vars=task_vars or {},
         )
         display.vvv("WS-Man %s as %r via %s" % (settings.endpoint, settings.username, ",".join(settings.transports)),
                     host=host)

@@ -19,7 +19,8 @@ from ansible_collections.winauth.winrm.plugins.module_utils._choices import FAIL
 from ansible_collections.winauth.winrm.plugins.plugin_utils._winrm.config import LEAVES
 from ansible_collections.winauth.winrm.plugins.plugin_utils._winrm.posture import Posture
 
-__all__ = ["FAIL_ON", "SEVERITIES", "FlagRule", "Finding", "Rule", "catalogue_markdown", "evaluate", "exceeds"]
+__all__ = ["FAIL_ON", "SEVERITIES", "Entry", "FlagRule", "Finding", "Rule", "Scope", "catalogue_markdown", "evaluate",
+           "exceeds", "same_host"]
 
 
 @dataclass(frozen=True)
@@ -43,24 +44,63 @@ class Finding:
 
 
 @dataclass(frozen=True)
-class Rule:
-    """One rule: its catalogue row and its check.
+class Scope:
+    """What the play declares about the fleet, for the rules that judge a host against it.
+
+    Every field is optional: a rule that needs an undeclared one stays silent.
 
     Attributes:
-        id: the finding id it produces.
-        severity: the severity, or for rules that grade, the grading as text.
-        when: what the host has when the rule fires (a Markdown cell).
+        names: the names this host goes by (inventory name, ansible_host, FQDN), lower case.
+        jump_hosts: names of the hosts declared to hold the CredSSP server role.
+        clients: names of the hosts declared to start CredSSP sessions.
+        known_hosts: every name the inventory knows.
+    """
+
+    names: frozenset[str] = frozenset()
+    jump_hosts: frozenset[str] | None = None
+    clients: frozenset[str] | None = None
+    known_hosts: frozenset[str] | None = None
+
+
+def same_host(name: str, names: frozenset[str]) -> bool:
+    """Whether ``name`` is one of ``names``: equal, or equal short names where one side is short."""
+    low = name.strip().lower().rstrip(".")
+    if low in names:
+        return True
+    short = low.split(".", 1)[0]
+    return any(n.split(".", 1)[0] == short and ("." not in n or "." not in low) for n in names)
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One row of the findings catalogue (docs/findings.md).
+
+    Attributes:
+        id: the finding id.
+        severity: the severity, or for findings that grade, the grading as text.
+        when: what the host has when the finding fires (a Markdown cell).
         remedy: the fix in a few words (a Markdown cell).
         refs: CIS / STIG ids.
-        check: posture → findings.
     """
 
     id: str
     severity: str
     when: str
     remedy: str
-    refs: tuple[str, ...]
-    check: Callable[[Posture], Iterator[Finding]]
+    refs: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One check and the catalogue rows of the findings it can produce.
+
+    Attributes:
+        entries: the findings it documents (usually one).
+        check: (posture, scope) → findings.
+    """
+
+    entries: tuple[Entry, ...]
+    check: Callable[[Posture, Scope], Iterator[Finding]]
 
 
 def source(posture: Posture, key: str) -> str:
@@ -96,7 +136,7 @@ class FlagRule:
     hint: str = ""
     refs: tuple[str, ...] = ()
 
-    def check(self, posture: Posture) -> Iterator[Finding]:
+    def check(self, posture: Posture, _scope: Scope | None = None) -> Iterator[Finding]:
         value = posture.config.value(self.key)
         if isinstance(value, bool) and value != self.want:
             fix = fix_for(posture, self.key, (LEAVES[self.key].fix(self.want) or "") + self.hint)
@@ -105,14 +145,16 @@ class FlagRule:
     def as_rule(self) -> Rule:
         leaf = LEAVES[self.key]
         shown = "true" if not self.want else "false"
-        return Rule(self.id, self.severity, "`%s` %s" % (self.key, shown),
-                    "`%s: {%s: {%s: %s}}`" % ("winrm_auth", leaf.side, leaf.option, str(self.want).lower()),
-                    self.refs, self.check)
+        entry = Entry(self.id, self.severity, "`%s` %s" % (self.key, shown),
+                      "`%s: {%s: {%s: %s}}`" % ("winrm_auth", leaf.side, leaf.option, str(self.want).lower()),
+                      self.refs)
+        return Rule((entry,), self.check)
 
 
-def evaluate(posture: Posture, rules: Iterable[Rule]) -> list[Finding]:
+def evaluate(posture: Posture, rules: Iterable[Rule], scope: Scope | None = None) -> list[Finding]:
     """Run ``rules``; highest severity first, then by id."""
-    findings = [finding for rule in rules for finding in rule.check(posture)]
+    scope = scope or Scope()
+    findings = [finding for rule in rules for finding in rule.check(posture, scope)]
     order = {name: i for i, name in enumerate(SEVERITIES)}
     return sorted(findings, key=lambda f: (-order[f.severity], f.id, f.setting))
 
@@ -128,7 +170,7 @@ def exceeds(findings: list[Finding], fail_on: str) -> list[Finding]:
 def catalogue_markdown(rules: Sequence[Rule]) -> str:
     """The table of docs/findings.md, one row per rule, in the rules' order."""
     lines = ["| id | severity | when | fix | refs |", "|---|---|---|---|---|"]
-    for rule in rules:
-        cells = (rule.id, rule.severity, rule.when, rule.remedy, ", ".join(rule.refs) or "-")
+    for entry in (e for rule in rules for e in rule.entries):
+        cells = (entry.id, entry.severity, entry.when, entry.remedy, ", ".join(entry.refs) or "-")
         lines.append("| %s |" % " | ".join(cells))
     return "\n".join(lines) + "\n"

@@ -1,11 +1,8 @@
 # Copyright: (c) 2026, winauth.winrm contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""The WinRM rules: flag rows first, then the rules that need more than one comparison.
+"""The WinRM configuration rules: flag rows first, then the rules that need more than one comparison.
 
 For internal collection use only; this is not a public API.
-
-docs/findings.md is this module's catalogue (``catalogue_markdown(RULES)``); a unit test
-keeps the two equal.
 """
 
 from __future__ import annotations
@@ -13,13 +10,14 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from ansible_collections.winauth.winrm.plugins.plugin_utils._findings.engine import (
+    Entry,
     Finding,
     FlagRule,
     Rule,
+    Scope,
     fix_for,
     source,
 )
-from ansible_collections.winauth.winrm.plugins.plugin_utils._findings.engine import evaluate as _evaluate
 from ansible_collections.winauth.winrm.plugins.plugin_utils._winrm.config import trusted_hosts_entries
 from ansible_collections.winauth.winrm.plugins.plugin_utils._winrm.posture import Posture
 
@@ -68,7 +66,7 @@ FLAGS = (
 )
 
 
-def _service_cbt(p: Posture) -> Iterator[Finding]:
+def _service_cbt(p: Posture, _scope: Scope) -> Iterator[Finding]:
     key = "service.auth.cbt_hardening_level"
     value = p.config.value(key)
     if isinstance(value, str) and value.lower() == "none":
@@ -82,7 +80,7 @@ def _service_cbt(p: Posture) -> Iterator[Finding]:
         )
 
 
-def _client_trusted_hosts(p: Posture) -> Iterator[Finding]:
+def _client_trusted_hosts(p: Posture, _scope: Scope) -> Iterator[Finding]:
     key = "client.trusted_hosts"
     entries = trusted_hosts_entries(p.config.value(key))
     if "*" in entries:
@@ -95,41 +93,7 @@ def _client_trusted_hosts(p: Posture) -> Iterator[Finding]:
         )
 
 
-def _wildcard_severity(entry: str) -> str | None:
-    target = entry.split("/", 1)[1] if "/" in entry else entry
-    if target.strip() == "*":
-        return "high"
-    if "*" in target:
-        return "medium"
-    return None
-
-
-def _client_credssp_delegation(p: Posture) -> Iterator[Finding]:
-    client_credssp = p.config.value("client.auth.credssp") is True
-    for name in ("AllowFreshCredentials", "AllowFreshCredentialsWhenNTLMOnly"):
-        lst = p.delegation.lists.get(name)
-        if lst is None or lst.enabled is False:
-            continue
-        for entry in lst.wsman_entries:
-            severity = _wildcard_severity(entry)
-            if severity is None:
-                continue
-            why = (
-                "CredSSP delegation %s covers %r, so this host hands its user's reusable password to %s."
-                % (name, entry, "any server" if severity == "high" else "every server that matches the wildcard")
-            )
-            if not client_credssp:
-                severity = "low"
-                why += " The CredSSP client role is off now, so this is a leftover waiting to be re-enabled."
-            yield Finding(
-                "WINRM-CLI-CREDSSP-WILDCARD", severity,
-                "credential_delegation.%s" % name, list(lst.entries), why,
-                "delegate to exact targets only (wsman/jump01.example.com), or remove the list when CredSSP "
-                "is no longer needed",
-            )
-
-
-def _https_listener(p: Posture) -> Iterator[Finding]:
+def _https_listener(p: Posture, _scope: Scope) -> Iterator[Finding]:
     if not any(listener.is_https and listener.enabled for listener in p.listeners):
         transports = sorted({"%s:%s" % (li.transport, li.port) for li in p.listeners})
         yield Finding(
@@ -142,7 +106,7 @@ def _https_listener(p: Posture) -> Iterator[Finding]:
         )
 
 
-def _gpo_controlled(p: Posture) -> Iterator[Finding]:
+def _gpo_controlled(p: Posture, _scope: Scope) -> Iterator[Finding]:
     for key, path in p.config.gpo_controlled().items():
         yield Finding(
             "WINRM-GPO-CONTROLLED", "info", key, p.config.value(key),
@@ -154,20 +118,12 @@ def _gpo_controlled(p: Posture) -> Iterator[Finding]:
 
 RULES: tuple[Rule, ...] = (
     *(flag.as_rule() for flag in FLAGS),
-    Rule("WINRM-SVC-CBT-NONE", "medium", "`service.auth.cbt_hardening_level` None",
-         "`winrm_auth: {service: {cbt_hardening_level: Relaxed}}` (or `Strict`)", (), _service_cbt),
-    Rule("WINRM-CLI-TRUSTEDHOSTS-ANY", "medium", "`client.trusted_hosts` contains `*`", "exact names, or HTTPS", (),
-         _client_trusted_hosts),
-    Rule("WINRM-CLI-CREDSSP-WILDCARD", "high (`wsman/*`), medium (`wsman/*.domain`), low (client CredSSP off)",
-         "`credential_delegation.AllowFreshCredentials…` has a wildcard", "exact `wsman/host` entries only", (),
-         _client_credssp_delegation),
-    Rule("WINRM-LISTENER-NO-HTTPS", "medium", "no enabled HTTPS listener", "HTTPS listener with a CA certificate",
-         (), _https_listener),
-    Rule("WINRM-GPO-CONTROLLED", "info", "any value with `Source=\"GPO\"`", "change it in the GPO", (),
+    Rule((Entry("WINRM-SVC-CBT-NONE", "medium", "`service.auth.cbt_hardening_level` None",
+                "`winrm_auth: {service: {cbt_hardening_level: Relaxed}}` (or `Strict`)"),), _service_cbt),
+    Rule((Entry("WINRM-CLI-TRUSTEDHOSTS-ANY", "medium", "`client.trusted_hosts` contains `*`",
+                "exact names, or HTTPS"),), _client_trusted_hosts),
+    Rule((Entry("WINRM-LISTENER-NO-HTTPS", "medium", "no enabled HTTPS listener",
+                "HTTPS listener with a CA certificate"),), _https_listener),
+    Rule((Entry("WINRM-GPO-CONTROLLED", "info", "any value with `Source=\"GPO\"`", "change it in the GPO"),),
          _gpo_controlled),
 )
-
-
-def evaluate(posture: Posture) -> list[Finding]:
-    """Every WinRM rule on one host's posture; highest severity first, then by id."""
-    return _evaluate(posture, RULES)

@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
-from ansible_collections.winauth.winrm.plugins.plugin_utils._findings import engine
-from ansible_collections.winauth.winrm.plugins.plugin_utils._findings import winrm as rules
+from ansible_collections.winauth.winrm.plugins.plugin_utils._findings import engine, winrm
+from ansible_collections.winauth.winrm.plugins.plugin_utils._findings import host as rules
 from ansible_collections.winauth.winrm.plugins.plugin_utils._winrm.config import LEAVES
 from ansible_collections.winauth.winrm.plugins.plugin_utils._winrm.listener import Listener
 from ansible_collections.winauth.winrm.plugins.plugin_utils._winrm.posture import Posture
@@ -267,7 +267,7 @@ def test_finding_as_dict() -> None:
 
 
 def test_rules_registered_once() -> None:
-    names = [r.id for r in rules.RULES]
+    names = [e.id for r in rules.RULES for e in r.entries]
     assert len(names) == len(set(names))
     assert {"WINRM-SVC-BASIC", "WINRM-CLI-CREDSSP-WILDCARD", "WINRM-LISTENER-NO-HTTPS",
             "WINRM-GPO-CONTROLLED"} <= set(names)
@@ -278,10 +278,10 @@ def test_findings_doc_is_the_rule_catalogue() -> None:
     doc = (Path(__file__).resolve().parents[5] / "docs" / "findings.md").read_text(encoding="utf-8")
     table = engine.catalogue_markdown(rules.RULES)
     assert table in doc, "docs/findings.md is out of date; its table must be:\n" + table
-    assert doc.count("\n| WINRM-") == len(rules.RULES)
+    assert doc.count("\n| WINRM-") == sum(len(r.entries) for r in rules.RULES)
 
 
 def test_flag_rule_fix_comes_from_the_leaf_table() -> None:
-    for flag in rules.FLAGS:
+    for flag in winrm.FLAGS:
         f = only(make_posture({flag.key: not flag.want}), flag.id)
         assert f.fix.startswith(LEAVES[flag.key].fix(flag.want) or "?")
