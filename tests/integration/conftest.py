@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -70,6 +71,34 @@ def host_vars(lab: Lab, name: str, **overrides: Any) -> dict[str, Any]:
     }
     data.update(overrides)
     return {k: v for k, v in data.items() if v is not None}
+
+
+def recap(output: str) -> dict[str, dict[str, int]]:
+    """PLAY RECAP counters per host: ``{"win01": {"ok": 3, "changed": 1, "failed": 0, ...}}``."""
+    counts: dict[str, dict[str, int]] = {}
+    for match in re.finditer(r"^(\S+)\s+:\s+((?:\w+=\d+\s*)+)$", output, re.M):
+        counts[match.group(1)] = {k: int(v) for k, v in re.findall(r"(\w+)=(\d+)", match.group(2))}
+    return counts
+
+
+@pytest.fixture
+def play(lab: Lab, tmp_path: Path):
+    """``play(playbook, extra_vars, hosts={name: overrides}, check=)`` → Run (results empty; use recap)."""
+
+    def run(playbook_path: Path, extra_vars: dict[str, Any] | None = None,
+            hosts: dict[str, dict[str, Any]] | None = None, check: bool = False) -> Run:
+        chosen = hosts if hosts is not None else {name: {} for name in CONNECTIONS}
+        inventory = {"all": {"hosts": {name: host_vars(lab, name, **over) for name, over in chosen.items()}}}
+        inv_path = tmp_path / "inventory.yml"
+        inv_path.write_text(yaml.safe_dump(inventory), encoding="utf-8")
+        cmd = ["ansible-playbook", "-i", str(inv_path), str(playbook_path), "-e", json.dumps(extra_vars or {})]
+        if check:
+            cmd.append("--check")
+        env = dict(os.environ, ANSIBLE_HOST_KEY_CHECKING="False", ANSIBLE_RETRY_FILES_ENABLED="False")
+        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=300, env=env, check=False)
+        return Run(proc.returncode, proc.stdout + proc.stderr, {})
+
+    return run
 
 
 @pytest.fixture
