@@ -65,7 +65,7 @@ def test_report_mode_names_out_of_scope_hosts(fresh: Lab, play) -> None:
 
 
 def test_window_closes_even_when_the_work_fails(fresh: Lab, play) -> None:
-    work = str(PLAYBOOKS / "failing_work.yml")
+    work = str(PLAYBOOKS.parent / "tasks" / "failing_work.yml")
     run = play(ROLE, {**SCOPE, "role_entry": "window", "credssp_scoped_work_tasks": work})
     assert run.rc != 0 and "the double-hop work failed" in run.output, run.output
     assert recap(run.output)["win03"]["failed"] == 1
