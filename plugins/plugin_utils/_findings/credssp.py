@@ -104,7 +104,7 @@ def _delegation_lists(p: Posture, _scope: Scope) -> Iterator[Finding]:
 def _server_out_of_scope(p: Posture, scope: Scope) -> Iterator[Finding]:
     if scope.jump_hosts is None or p.config.value("service.auth.credssp") is not True:
         return
-    if not any(same_host(name, scope.jump_hosts) for name in scope.names):
+    if not scope.is_jump_host():
         yield Finding(
             "WINRM-SVC-CREDSSP-OUT-OF-SCOPE", "high", "service.auth.credssp", True,
             "The CredSSP server role is on, but this host is not one of the declared jump hosts: clients hand it "
@@ -118,7 +118,7 @@ def _client_targets(p: Posture, scope: Scope) -> Iterator[Finding]:
     if lst is None or lst.enabled is False:
         return
     client = p.config.value("client.auth.credssp") is True
-    if scope.clients is not None and client and not any(same_host(n, scope.clients) for n in scope.names):
+    if scope.clients is not None and client and not scope.is_client():
         yield Finding(
             "WINRM-CLI-CREDSSP-OUT-OF-SCOPE", "medium", "client.auth.credssp", True,
             "The CredSSP client role is on with a delegation list, but this host is not a declared CredSSP client.",

@@ -61,6 +61,14 @@ class Scope:
     clients: frozenset[str] | None = None
     known_hosts: frozenset[str] | None = None
 
+    def is_jump_host(self) -> bool:
+        """Whether this host is a declared jump host (False when none are declared)."""
+        return self.jump_hosts is not None and any(same_host(n, self.jump_hosts) for n in self.names)
+
+    def is_client(self) -> bool:
+        """Whether this host is a declared CredSSP client (False when none are declared)."""
+        return self.clients is not None and any(same_host(n, self.clients) for n in self.names)
+
 
 def same_host(name: str, names: frozenset[str]) -> bool:
     """Whether ``name`` is one of ``names``: equal, or equal short names where one side is short."""
@@ -126,6 +134,7 @@ class FlagRule:
         key: the config leaf (a :data:`LEAVES` key).
         want: the compliant value.
         hint: text appended to the leaf's own fix (``; connect with ntlm/kerberos instead``).
+        exempt: hosts the play declares as allowed to differ (e.g. the CredSSP jump hosts).
     """
 
     id: str
@@ -135,9 +144,12 @@ class FlagRule:
     why: str
     hint: str = ""
     refs: tuple[str, ...] = ()
+    exempt: Callable[[Scope], bool] | None = None
 
-    def check(self, posture: Posture, _scope: Scope | None = None) -> Iterator[Finding]:
+    def check(self, posture: Posture, scope: Scope | None = None) -> Iterator[Finding]:
         value = posture.config.value(self.key)
+        if self.exempt is not None and self.exempt(scope or Scope()):
+            return
         if isinstance(value, bool) and value != self.want:
             fix = fix_for(posture, self.key, (LEAVES[self.key].fix(self.want) or "") + self.hint)
             yield Finding(self.id, self.severity, self.key, value, self.why, fix, self.refs, source(posture, self.key))

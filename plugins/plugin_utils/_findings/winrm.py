@@ -56,7 +56,7 @@ FLAGS = (
         "WINRM-SVC-CREDSSP", "medium", "service.auth.credssp", False,
         "The CredSSP server role makes clients hand this host their reusable password; whoever controls the "
         "host can harvest it. Only jump hosts that need the double hop should have it, and only while needed.",
-        " on every host that is not a jump host",
+        " on every host that is not a jump host", exempt=Scope.is_jump_host,
     ),
     FlagRule(
         "WINRM-SVC-KERBEROS-OFF", "medium", "service.auth.kerberos", True,

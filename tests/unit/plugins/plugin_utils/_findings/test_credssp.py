@@ -88,3 +88,11 @@ def test_client_targets_against_the_scope_and_the_inventory() -> None:
 ])
 def test_same_host(name: str, names: frozenset[str], same: bool) -> None:
     assert same_host(name, names) is same
+
+
+def test_the_generic_server_role_finding_spares_declared_jump_hosts() -> None:
+    posture = make_posture({"service.auth.credssp": True})
+    jump = Scope(names=frozenset({"jump01"}), jump_hosts=frozenset({"jump01"}))
+    assert found(posture, "WINRM-SVC-CREDSSP", jump) == []
+    assert len(found(posture, "WINRM-SVC-CREDSSP")) == 1
+    assert len(found(posture, "WINRM-SVC-CREDSSP", Scope(names=frozenset({"ws01"}), jump_hosts=frozenset({"j"})))) == 1
