@@ -16,6 +16,7 @@ from ansible_collections.winauth.winrm.plugins.plugin_utils._winrm.credssp impor
     FRESH_NTLM,
     ROLE_LEAF,
     CredSSPState,
+    gpo_delivered,
     plan_client,
     read_credssp,
     targets_from,
@@ -70,6 +71,13 @@ class ActionModule(WSManAction):
                 "Group Policy controls CredSSP for the %s role here (%s): the WinRM service refuses local changes "
                 "(0x8033808A). Change that policy (or set it to Not Configured), run gpupdate, then re-run"
                 % (role, LEAVES[key].policy_path))
+        if role == "client":
+            delivered = gpo_delivered(ctx.client, [FRESH, FRESH_NTLM] if args["ntlm_only"] else [FRESH])
+            if delivered:
+                raise SettingsError(
+                    "%s: a local change would be undone at the next policy refresh. Change the delegation list in "
+                    "that GPO (Computer Configuration > Administrative Templates > System > Credentials "
+                    "Delegation), run gpupdate, then re-run" % "; ".join(delivered))
         switch = plan(before.config, {key: enabled})
         writes = plan_client(before, enabled, targets, args["ntlm_only"]) if role == "client" else []
         result: dict[str, Any] = {

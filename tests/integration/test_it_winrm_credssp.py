@@ -119,3 +119,22 @@ def test_refusals_leave_the_host_unchanged(fresh: Lab, playbook) -> None:
     assert gpo["failed"] is True, gpo
     assert "HKLM\\SOFTWARE\\Policies\\Microsoft\\Windows\\WinRM\\Client\\AllowCredSSP" in gpo["msg"]
     assert fresh.state_bytes("win02") == before
+
+
+def test_delegation_list_delivered_by_group_policy_is_refused(fresh: Lab, playbook) -> None:
+    # A GPO delivers win03's AllowFreshCredentials (wsman/*.lab.test): a local exact set would be undone.
+    state = fresh.state("win03")
+    state["group_policy"] = [{
+        "name": "Tier-1 CredSSP", "guid": "{6AC1786C-016F-11D2-945F-00C04FB984F9}",
+        "values": [["Software\\Policies\\Microsoft\\Windows\\CredentialsDelegation", "AllowFreshCredentials"],
+                   ["Software\\Policies\\Microsoft\\Windows\\CredentialsDelegation\\AllowFreshCredentials", "1"]],
+    }]
+    fresh.set_state("win03", state)
+    before = fresh.state_bytes("win03")
+    run = playbook("winrm_credssp", {"role": "client", "delegate_computers": JUMPS}, hosts={"win03": {}})
+    result = run.results["win03"]
+    assert result["failed"] is True, result
+    assert "Group Policy object 'Tier-1 CredSSP' delivers AllowFreshCredentials" in result["msg"]
+    assert "Allow delegating fresh credentials" in result["msg"] and "gpupdate" in result["msg"]
+    assert fresh.state_bytes("win03") == before
+    assert "Put" not in fresh.stats("win03")["by_action"]

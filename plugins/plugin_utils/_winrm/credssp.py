@@ -15,6 +15,8 @@ from dataclasses import dataclass
 
 from ansible_collections.winauth.winrm.plugins.plugin_utils._winrm.config import WinRMConfig, read_config
 from ansible_collections.winauth.winrm.plugins.plugin_utils._winrm.delegation import (
+    DELEGATION_KEY,
+    LISTS,
     DelegationPolicy,
     RegWrite,
     is_wsman,
@@ -22,6 +24,7 @@ from ansible_collections.winauth.winrm.plugins.plugin_utils._winrm.delegation im
     plan_exact,
     read_delegation,
 )
+from ansible_collections.winauth.winrm.plugins.plugin_utils._winrm.rsop import gpo_values
 from ansible_collections.winauth.winrm.plugins.plugin_utils._wsman.client import WSManClient
 from ansible_collections.winauth.winrm.plugins.plugin_utils._wsman.errors import SettingsError
 from ansible_collections.winauth.winrm.plugins.plugin_utils._wsman.registry import Registry
@@ -100,6 +103,28 @@ def targets_from(names: list[str], allow_wildcard: bool) -> list[str]:
         if target.lower() not in {t.lower() for t in targets}:
             targets.append(target)
     return targets
+
+
+# The Group Policy setting behind each list, for messages (Computer Configuration > Administrative
+# Templates > System > Credentials Delegation).
+POLICY_NAMES = {
+    FRESH: "Allow delegating fresh credentials",
+    FRESH_NTLM: "Allow delegating fresh credentials with NTLM-only server authentication",
+}
+
+
+def gpo_delivered(client: WSManClient, lists: list[str]) -> list[str]:
+    """Sentences naming each GPO that delivers one of ``lists`` (empty when none does)."""
+    found = []
+    for value in gpo_values(client, DELEGATION_KEY):
+        for name in lists:
+            subkey = "%s\\%s" % (DELEGATION_KEY, name)
+            if value.key.lower() == subkey.lower() or (
+                    value.key.lower() == DELEGATION_KEY.lower() and value.name.lower() in
+                    (name.lower(), LISTS[name].lower())):
+                found.append("Group Policy object %r delivers %s (%s, policy \"%s\")"
+                             % (value.gpo, name, value.path, POLICY_NAMES[name]))
+    return sorted(set(found))
 
 
 def plan_client(state: CredSSPState, enabled: bool, targets: list[str], ntlm_only: bool) -> list[RegWrite]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from . import faults, registry, schema, xmlns
 from .operation import Context, Reply
-from .resources import config, enumeration, listener, shell, stdregprov, wmi
+from .resources import config, enumeration, listener, rsop, shell, stdregprov, wmi
 
 _LISTENER = {
     xmlns.ACTION_ENUMERATE: listener.enumerate_listeners,
@@ -76,6 +76,8 @@ def handle(ctx: Context) -> Reply:
         xmlns.LISTENER.lower(): _LISTENER,
         xmlns.CMD_SHELL.lower(): _SHELL,
         xmlns.COMPUTER_SYSTEM.lower(): _COMPUTER_SYSTEM,
+        xmlns.RSOP_REGISTRY_SETTING.lower(): {xmlns.ACTION_ENUMERATE: rsop.enumerate_registry_settings},
+        xmlns.RSOP_GPO.lower(): {xmlns.ACTION_ENUMERATE: rsop.enumerate_gpos},
     }.get(uri)
     if table is not None:
         handler = table.get(action)

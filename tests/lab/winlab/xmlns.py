@@ -24,6 +24,8 @@ CONFIG = URI_PREFIX + "config"
 LISTENER = CONFIG + "/listener"
 STDREGPROV = URI_PREFIX + "wmi/root/default/StdRegProv"
 COMPUTER_SYSTEM = URI_PREFIX + "wmi/root/cimv2/Win32_ComputerSystem"
+RSOP_REGISTRY_SETTING = URI_PREFIX + "wmi/root/rsop/computer/RSOP_RegistryPolicySetting"
+RSOP_GPO = URI_PREFIX + "wmi/root/rsop/computer/RSOP_GPO"
 CMD_SHELL = SHELL + "/cmd"
 
 # Envelope prefixes in the order Windows declares them (windows-recorded/).
