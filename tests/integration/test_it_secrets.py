@@ -10,6 +10,8 @@ def test_password_absent_from_vvv_output_and_results(fresh: Lab, playbook) -> No
     runs = [
         playbook("winrm_info", hosts={"win02": {}, "win01": {}}, verbosity=3),
         playbook("winrm_auth", {"client": {"digest": False}}, hosts={"win02": {}}, verbosity=3, diff=True),
+        playbook("winrm_credssp", {"role": "client", "delegate_computers": ["jump01.lab.test"]}, hosts={"win02": {}},
+                 verbosity=3, diff=True),
         # a failing logon must not echo the password it tried either
         playbook("winrm_info", hosts={"win02": {"ansible_password": password + "-wrong"}}, verbosity=3),
     ]
