@@ -54,6 +54,7 @@ class WSManFault(Exception):
         self.provider = provider
         self.detail = detail
         self.reason = reason if reason is not None else message
+        self.relates_to: str | None = None  # set when the fault is raised before dispatch knows the request
 
     @property
     def action(self) -> str:

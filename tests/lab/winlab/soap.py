@@ -84,10 +84,12 @@ def parse_request(data: bytes) -> Request:
         body=next(iter(body_el), None),
         header=header,
     )
-    if timeout is not None and not _DURATION.match(timeout):
-        raise faults.invalid_timeout(timeout)
     if not req.message_id:
         raise faults.missing_header()
+    if timeout is not None and not _DURATION.match(timeout):
+        fault = faults.invalid_timeout(timeout)
+        fault.relates_to = req.message_id  # the recorded fault relates to the request
+        raise fault
     return req
 
 
