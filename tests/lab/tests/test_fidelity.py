@@ -30,6 +30,7 @@ from xml.parsers import expat
 
 import pytest
 import wsman_helpers as wh
+from winlab import registry
 from winlab.client import Lab
 from winrm.encryption import Encryption
 from winrm.exceptions import WinRMTransportError
@@ -44,7 +45,7 @@ WQL = "http://schemas.microsoft.com/wbem/wsman/1/WQL"
 KEEP_ATTRS = {"Source", "xsi:type", "xsi:nil", "Name", "End", "Code", "provider", "path", "State", "xml:lang",
               "Dialect", "s:mustUnderstand", "b:IsCIM_Error"}
 # Elements (local names) whose text is structure; any other text is reduced to "empty or not".
-KEEP_TEXT = {"Action", "To", "Value", "FaultDetail", "ResourceURI", "ResourceUri", "ProtocolVersion",
+KEEP_TEXT = {"Action", "To", "Value", "FaultDetail", "ResourceURI", "ProtocolVersion",
              "ProductVendor", "ProductVersion", "ReturnValue", "ExitCode", "CIMStatusCode", "error_Type"}
 
 
@@ -489,14 +490,10 @@ def test_listener_enumeration_with_gpo_and_compatibility_listeners(fresh: Lab, r
     """Source on the Listener element: GPO (policy AllowAutoConfig) and Compatibility (port 80)."""
     state = fresh.state("win02")
     state["config"]["Service"]["EnableCompatibilityHttpListener"] = "true"
+    key = registry.Registry(state["registry"]).create_path(r"HKLM\SOFTWARE\Policies\Microsoft\Windows\WinRM\Service")
+    for name, spec in (("AllowAutoConfig", 1), ("IPv4Filter", "*"), ("IPv6Filter", "*")):
+        registry.set_value(key, name, *registry.coerce(spec))
     fresh.set_state("win02", state)
-    p = wh.protocol(fresh, "win02")
-    for name, spec in (("AllowAutoConfig", ("SetDWORDValue", "uValue", "1")),
-                       ("IPv4Filter", ("SetStringValue", "sValue", "*")),
-                       ("IPv6Filter", ("SetStringValue", "sValue", "*"))):
-        key = r"SOFTWARE\Policies\Microsoft\Windows\WinRM\Service"
-        wh.reg_call(p, "CreateKey", sSubKeyName=key)
-        wh.reg_call(p, spec[0], sSubKeyName=key, sValueName=name, **{spec[1]: spec[2]})
     status, reply = post(wh.protocol(fresh, "win02"), request(wh.ENUM + "Enumerate", wh.LISTENER, enumerate_body()))
     assert status == 200, reply
     ours = cmd_outline(winrm_cmd_view(reply))

@@ -14,6 +14,7 @@ no reason phrase either and puts Content-Type first (MS-WSMV 4.5's example respo
 from __future__ import annotations
 
 import logging
+import time
 from http.server import BaseHTTPRequestHandler
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
@@ -183,8 +184,10 @@ class WinRMHandler(BaseHTTPRequestHandler):
             with host.lock:
                 host.fire_armed(request.short_action)
                 reply = dispatch.handle(ctx)
-            return 200, soap.envelope(reply.action, request.message_id, reply.body, reply.prefixes)
+            time.sleep(reply.delay)  # outside the lock: other requests to the host go on meanwhile
+            return 200, soap.envelope(reply.action, request.message_id, reply.body, reply.prefixes, reply.activity)
         except faults.WSManFault as fault:
+            time.sleep(fault.delay)
             if relates_to is None:
                 host.stats.count_request("Malformed")
             inner = host.fqdn if fault.provider is faults.CONFIG_PROVIDER else machine
