@@ -19,7 +19,7 @@ import ipaddress
 from typing import Any
 from xml.etree.ElementTree import Element
 
-from .. import faults, policy, schema, xmlns
+from .. import faults, policy, registry, schema, xmlns
 from ..hoststate import HostState
 from ..operation import Context, Reply
 from ..xmlutil import esc, local, ns_of
@@ -65,16 +65,22 @@ def _derived(transport: str, port: str, source: str, thumbprint: str = "") -> di
 
 def effective_listeners(host: HostState) -> list[dict[str, str]]:
     """The listeners the service runs: GPO ones, then the local ones they do not replace, then compatibility."""
-    gpo = [_derived("HTTP", host.value("Service", "DefaultPorts", "HTTP"), "GPO")] if policy.auto_config(
-        host.registry) else []
+    return derived_listeners(host.state, host.effective())
+
+
+def derived_listeners(state: dict[str, Any], effective: schema.Effective) -> list[dict[str, str]]:
+    """:func:`effective_listeners` of a state and its effective config (also used to build hosts.json)."""
+    gpo = [_derived("HTTP", effective[("Service", "DefaultPorts", "HTTP")][0], "GPO")] if policy.auto_config(
+        registry.Registry(state["registry"])) else []
     taken = {(g["Address"].lower(), g["Transport"]) for g in gpo}
-    local: list[dict[str, str]] = [li for li in host.state["listeners"]
-                                   if (li["Address"].lower(), li["Transport"]) not in taken]
+    local: list[dict[str, str]] = [
+        li for li in state["listeners"] if (li["Address"].lower(), li["Transport"]) not in taken]
     compatibility = []
-    if host.flag("Service", "EnableCompatibilityHttpListener"):
+    if effective[("Service", "EnableCompatibilityHttpListener")][0] == "true":
         compatibility.append(_derived("HTTP", "80", "Compatibility"))
-    if host.flag("Service", "EnableCompatibilityHttpsListener"):
-        compatibility.append(_derived("HTTPS", "443", "Compatibility", host.value("Service", "CertificateThumbprint")))
+    if effective[("Service", "EnableCompatibilityHttpsListener")][0] == "true":
+        thumbprint = effective[("Service", "CertificateThumbprint")][0]
+        compatibility.append(_derived("HTTPS", "443", "Compatibility", thumbprint))
     return gpo + local + compatibility
 
 
