@@ -298,12 +298,12 @@ def gpo_controlled_put(lab: Lab, _rec: Path) -> tuple[int, bytes]:
 
 
 def quota_exceeded(lab: Lab, _rec: Path) -> tuple[int, bytes]:
-    """One shell more than Winrs/MaxShellsPerUser allows (30, WinRM 2.0's default as in the recording)."""
+    """One shell more than Winrs/MaxShellsPerUser allows (the recording hit WinRM 2.0's default, 30; here 2)."""
     p = wh.protocol(lab, "win02")
-    p_put = request(wh.TRANSFER + "Put", wh.CONFIG + "/winrs",
+    limit = request(wh.TRANSFER + "Put", wh.CONFIG + "/winrs",
                     f'<cfg:Winrs xmlns:cfg="{wh.CONFIG}/winrs"><cfg:MaxShellsPerUser>2</cfg:MaxShellsPerUser>'
                     "</cfg:Winrs>")
-    assert post(p, p_put)[0] == 200
+    assert post(p, limit)[0] == 200
     shell(p)
     shell(p)
     body = "<rsp:Shell><rsp:InputStreams>stdin</rsp:InputStreams><rsp:OutputStreams>stdout stderr" \
@@ -320,8 +320,7 @@ class Case:
     exchange: Exchange
     status: int = 200
     keep_attr_order: bool = True
-    drop: frozenset[str] = frozenset()  # elements of the recording left out (EXCEPTIONS says why)
-    setup: dict[str, Any] | None = None  # state edits on a host before the exchange: {host: edit(state)}
+    drop: frozenset[str] = frozenset()  # elements of the lab's reply left out (EXCEPTIONS says why)
 
 
 # Named differences, each with the reason (windows-recorded/README.md).
@@ -517,10 +516,9 @@ def test_listener_get_powershell_view(fresh: Lab, recorded: Path) -> None:
         if name in ("cfg", "xsi", "lang"):
             # Microsoft Docs rewrote http:// to https:// in the cfg URI (README); Windows sends http://.
             theirs.append(f"{name} : {value.replace('https://schemas', 'http://schemas')}")
-        elif name == "ListeningOn":
-            theirs.append(name)  # PowerShell folds the repeated elements into one {…} row
         else:
             theirs.append(name)
+    # PowerShell folds repeated elements (ListeningOn) into one {…} row.
     collapsed = [x for i, x in enumerate(ours) if i == 0 or x != ours[i - 1]]
     assert collapsed == theirs
 
