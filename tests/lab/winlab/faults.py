@@ -185,14 +185,15 @@ def resource_not_found(provider: Provider | None) -> WSManFault:
 
 
 def unknown_resource(uri: str) -> WSManFault:
-    # ERROR_WSMAN_DESTINATION_UNREACHABLE 0x80338012 ("wsa, subcode=WS-Addressing
-    # DestinationUnreachable"); the catalog text is what PowerShell shows for an unknown URI.
+    # The catalog text comes with Code 2150858811 (0x8033803B), as a Windows host answered a
+    # short alias on the wire (jborean93/pypsrp#192: "The resource URI (winrm/config/listener)
+    # was not found in the WS-Management catalog..."). Subcode unconfirmed.
     msg = (
         f"The WS-Management service cannot process the request. The resource URI ({uri}) was "
         "not found in the WS-Management catalog. The catalog contains the metadata that "
         "describes resources, or logical endpoints. "
     )
-    return WSManFault(2150858770, "a:DestinationUnreachable", msg)
+    return WSManFault(2150858811, "a:DestinationUnreachable", msg)
 
 
 def action_not_supported() -> WSManFault:

@@ -161,10 +161,16 @@ def enumerate_listeners(ctx: Context) -> Reply:
     return enumeration.enumerate_items(ctx, items)
 
 
+def _missing() -> faults.WSManFault:
+    # Valid selectors naming no listener: 2150858752 from the Config provider, as Windows
+    # answered `winrm delete winrm/config/Listener?Address=*+Transport=HTTPS` (inspec/train#105).
+    return faults.resource_not_found(_PROVIDER)
+
+
 def get(ctx: Context) -> Reply:
     listener = _find(ctx.host, *_keys(ctx))
     if listener is None:
-        raise faults.invalid_selectors(_PROVIDER)
+        raise _missing()
     return Reply(xmlns.ACTION_GET + "Response", render(ctx.host, listener))
 
 
@@ -172,7 +178,7 @@ def put(ctx: Context) -> Reply:
     address, transport = _keys(ctx)
     listener = _find(ctx.host, address, transport)
     if listener is None or listener.get("Source") == "Compatibility":
-        raise faults.invalid_selectors(_PROVIDER)  # compatibility listeners follow the config only (unconfirmed)
+        raise _missing()  # compatibility listeners follow the config only (unconfirmed)
     if listener.get("Source") == "GPO":
         raise faults.gpo_controlled("Listener")
     values = _body_values(ctx.request.body, allow_keys=True)
@@ -214,7 +220,7 @@ def create(ctx: Context) -> Reply:
 def delete(ctx: Context) -> Reply:
     listener = _find(ctx.host, *_keys(ctx))
     if listener is None or listener.get("Source") == "Compatibility":
-        raise faults.invalid_selectors(_PROVIDER)  # compatibility listeners follow the config only (unconfirmed)
+        raise _missing()  # compatibility listeners follow the config only (unconfirmed)
     if listener.get("Source") == "GPO":
         raise faults.gpo_controlled("Listener")
     ctx.host.state["listeners"].remove(listener)
