@@ -132,8 +132,7 @@ def outline(data: bytes, keep_attr_order: bool = True, drop: frozenset[str] = fr
 
 
 def request(action: str, resource: str, body: str = "", selectors: dict[str, str] | None = None,
-            options: dict[str, str] | None = None, timeout: str = "PT20S", locale: bool = True,
-            ns: str = "") -> bytes:
+            options: dict[str, str] | None = None, timeout: str = "PT20S", locale: bool = True) -> bytes:
     """A request as Windows' own client (and pypsrp) shapes it."""
     sel = "".join(f'<wsman:Selector Name="{k}">{v}</wsman:Selector>' for k, v in (selectors or {}).items())
     opt = "".join(f'<wsman:Option Name="{k}">{v}</wsman:Option>' for k, v in (options or {}).items())
@@ -141,7 +140,7 @@ def request(action: str, resource: str, body: str = "", selectors: dict[str, str
             '<wsman:Locale s:mustUnderstand="false" xml:lang="en-US" />') if locale else ""
     return (
         f'<s:Envelope xmlns:s="{wh.NS["s"]}" xmlns:wsa="{wh.NS["a"]}" xmlns:wsman="{wh.NS["w"]}" '
-        f'xmlns:wsmv="{wh.URI}wsman.xsd" xmlns:rsp="{SHELL}" xmlns:wsen="{wh.NS["n"]}" {ns}><s:Header>'
+        f'xmlns:wsmv="{wh.URI}wsman.xsd" xmlns:rsp="{SHELL}" xmlns:wsen="{wh.NS["n"]}"><s:Header>'
         f'<wsa:Action s:mustUnderstand="true">{action}</wsa:Action>{lang}'
         '<wsman:MaxEnvelopeSize s:mustUnderstand="true">153600</wsman:MaxEnvelopeSize>'
         f"<wsa:MessageID>uuid:{str(uuid.uuid4()).upper()}</wsa:MessageID>"
