@@ -3,6 +3,11 @@
 """WinRM listeners (``winrm enumerate winrm/config/listener``).
 
 For internal collection use only; this is not a public API.
+
+The origin of a listener is an attribute of the ``cfg:Listener`` element itself:
+``Source="GPO"`` (created by Group Policy, cannot be deleted locally) or
+``Source="Compatibility"`` (the compatibility listeners on ports 80/443), as in
+windows-recorded/listener-enumerate-gpo.winrm-cmd.txt; a local listener has none.
 """
 
 from __future__ import annotations
@@ -16,6 +21,9 @@ from ansible_collections.winauth.winrm.plugins.plugin_utils._wsman.errors import
 from ansible_collections.winauth.winrm.plugins.plugin_utils._wsman.xml import WSMAN_BASE, children
 
 LISTENER_URI = WSMAN_BASE + "config/listener"
+
+# Source attribute value (case-insensitive) -> the ``source`` reported in results.
+_SOURCES = {"gpo": "gpo", "compatibility": "compatibility"}
 
 
 @dataclass(frozen=True)
@@ -31,11 +39,17 @@ class Listener:
     certificate_thumbprint: str = ""
     listening_on: tuple[str, ...] = field(default_factory=tuple)
     gpo: bool = False
+    compatibility: bool = False
 
     @property
     def selectors(self) -> dict[str, str]:
         """``{"Address": …, "Transport": …}`` identifying this listener."""
         return {"Address": self.address, "Transport": self.transport}
+
+    @property
+    def source(self) -> str:
+        """``gpo``, ``compatibility`` or ``local``: where the listener comes from."""
+        return "gpo" if self.gpo else "compatibility" if self.compatibility else "local"
 
     @property
     def is_https(self) -> bool:
@@ -56,6 +70,7 @@ class Listener:
         address, transport = one("Address"), one("Transport")
         if not address or not transport:
             raise ParseError("listener without Address/Transport in reply")
+        source = _SOURCES.get((elem.get("Source") or "").lower(), "local")
         port_text = one("Port")
         try:
             port = int(port_text) if port_text else None
@@ -71,7 +86,8 @@ class Listener:
             url_prefix=one("URLPrefix", "wsman"),
             certificate_thumbprint=one("CertificateThumbprint"),
             listening_on=tuple(values.get("ListeningOn", [])),
-            gpo=(elem.get("Source") or "").upper() == "GPO",
+            gpo=source == "gpo",
+            compatibility=source == "compatibility",
         )
 
     def as_dict(self) -> dict[str, object]:
@@ -85,7 +101,7 @@ class Listener:
             "url_prefix": self.url_prefix,
             "certificate_thumbprint": self.certificate_thumbprint,
             "listening_on": list(self.listening_on),
-            "source": "gpo" if self.gpo else "local",
+            "source": self.source,
         }
 
 

@@ -12,12 +12,14 @@ InvalidSelectors reply); WMI errors come as ``p:MSFT_WmiError`` instead.
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET
+from typing import ClassVar
 
 from ansible_collections.winauth.winrm.plugins.plugin_utils._wsman.errors import WSManError
 from ansible_collections.winauth.winrm.plugins.plugin_utils._wsman.xml import NS, q, text_of
 
 # WSManFault codes (HRESULTs from winrm.h) with a class of their own.
-CODE_ACCESS_DENIED = 5
+CODE_ACCESS_DENIED = 5  # ERROR_ACCESS_DENIED as a plain Win32 number (like 87 for an invalid parameter)
+CODE_E_ACCESSDENIED = 2147942405  # 0x80070005, the same error as an HRESULT (sent with s:Receiver/w:InternalError)
 CODE_GPO_CONTROLLED = 2150858890  # 0x8033808A ERROR_WSMAN_CONFIG_CANNOT_CHANGE_GPO_CONTROLLED_SETTING
 CODE_INVALID_SELECTORS = 2150858843  # 0x8033805B
 CODE_ALREADY_EXISTS = 2150858803  # 0x80338033
@@ -36,7 +38,10 @@ class WSManFault(WSManError):
         wsman_code: ``f:WSManFault/@Code`` as int (a Windows HRESULT), if present.
         machine: ``f:WSManFault/@Machine``.
         detail: the innermost provider message, or the WMI error message.
+        FIX: what the admin should do, appended to the message (set by subclasses).
     """
+
+    FIX: ClassVar[str] = ""
 
     def __init__(
         self,
@@ -60,13 +65,29 @@ class WSManFault(WSManError):
             text = "%s (WSManFault %d / 0x%08X)" % (text, wsman_code, wsman_code)
         elif subcode:
             text = "%s (%s)" % (text, subcode)
+        if self.FIX:
+            text = "%s. %s" % (text, self.FIX)
         super().__init__(text, target=target, operation=operation)
 
 
 class AccessDeniedFault(WSManFault):
-    """Code 5: the account is not allowed (not an administrator, or RootSDDL)."""
+    """The account authenticated but may not use the service (not an administrator, or RootSDDL).
+
+    Windows sends it in three forms (REFERENCE.md, "More shapes from real recordings"): Code 5
+    with subcode ``w:AccessDenied``, Code 5 without a subcode, and 2147942405 (0x80070005) with
+    ``s:Receiver`` / ``w:InternalError``. All three become this class and carry :data:`FIX`.
+    """
 
     ERROR_CODE = CODE_ACCESS_DENIED
+    # Remote Management Users reach WMI and shells through WinRM, but the config resources
+    # this collection reads need Administrators (README "Requirements"); hence the order.
+    FIX = (
+        "The account is not an administrator of the host, or its token is UAC-filtered. Add it to "
+        "the local Administrators group (Remote Management Users is enough for WMI and shells, not "
+        "for the WinRM configuration); a local account other than the built-in Administrator also "
+        "needs LocalAccountTokenFilterPolicy=1. If it already is an administrator, the service's "
+        "RootSDDL (winrm configSDDL default) does not grant it access."
+    )
 
 
 class GPOControlledFault(WSManFault):
@@ -99,6 +120,7 @@ class SchemaValidationFault(WSManFault):
 
 _FAULTS = (AccessDeniedFault, GPOControlledFault, InvalidSelectorsFault, AlreadyExistsFault, OperationTimeoutFault)
 _BY_CODE: dict[int, type[WSManFault]] = {cls.ERROR_CODE: cls for cls in _FAULTS if cls.ERROR_CODE is not None}
+_BY_CODE[CODE_E_ACCESSDENIED] = AccessDeniedFault
 _BY_SUBCODE: dict[str, type[WSManFault]] = {
     "AccessDenied": AccessDeniedFault,
     "InvalidSelectors": InvalidSelectorsFault,

@@ -171,7 +171,8 @@ def test_unknown_resource_and_action(fresh):
     p = wh.protocol(fresh, "win02")
     with pytest.raises(WSManFaultError) as err:
         wh.get(p, wh.URI + "config/nothing")
-    assert err.value.fault_subcode == "a:DestinationUnreachable" and err.value.wsman_fault_code == 2150858770
+    # 2150858811 with the catalog text, as Windows answered an unknown URI (pypsrp#192)
+    assert err.value.fault_subcode == "a:DestinationUnreachable" and err.value.wsman_fault_code == 2150858811
     with pytest.raises(WSManFaultError) as err:
         wh.send(p, wh.TRANSFER + "Delete", wh.CONFIG)
     assert err.value.fault_subcode == "a:ActionNotSupported" and err.value.wsman_fault_code == 2150858771

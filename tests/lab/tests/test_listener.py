@@ -65,11 +65,15 @@ def test_selectors_are_required_and_checked(fresh):
     p = wh.protocol(fresh, "win02")
     https = wh.body_of(wh.get(p, wh.LISTENER, {"Address": "*", "Transport": "https"}))[0]
     assert listener_fields(https)["Port"] == ["5986"]
-    for selectors in (None, {"Address": "*"}, {"Address": "*", "Transport": "HTTP", "Port": "1"},
-                      {"Address": "IP:10.9.9.9", "Transport": "HTTP"}):
+    for selectors in (None, {"Address": "*"}, {"Address": "*", "Transport": "HTTP", "Port": "1"}):
         with pytest.raises(WSManFaultError) as err:
             wh.get(p, wh.LISTENER, selectors)
         assert err.value.wsman_fault_code == 2150858843, selectors
+    # Valid selectors naming no listener: "cannot find the resource" (Windows, inspec/train#105).
+    for verb in ("Get", "Delete"):
+        with pytest.raises(WSManFaultError) as err:
+            wh.send(p, wh.TRANSFER + verb, wh.LISTENER, "", {"Address": "IP:10.9.9.9", "Transport": "HTTP"})
+        assert (err.value.wsman_fault_code, err.value.fault_subcode) == (2150858752, "a:DestinationUnreachable")
 
 
 def test_delete_and_create_really_change_what_is_served(fresh):
@@ -117,3 +121,45 @@ def test_put_listener(fresh):
     reply = listener_fields(wh.body_of(wh.put(p, wh.LISTENER, body, HTTP_KEYS))[0])
     assert reply["Enabled"] == ["false"]
     assert not accepts(fresh.hosts["win02"]["address"], fresh.hosts["win02"]["http_port"])
+
+
+SCENARIO = """\
+version: 1
+defaults:
+  users:
+    Administrator: {password: "Lab-Adm1n!Secret-7q", admin: true}
+hosts:
+  win09:
+    description: a disabled HTTPS listener, a Group Policy listener, the HTTP compatibility listener
+    listeners: [HTTP, {Transport: HTTPS, Enabled: false}]
+    config: {Service: {EnableCompatibilityHttpListener: true}}
+    registry:
+      'HKLM\\SOFTWARE\\Policies\\Microsoft\\Windows\\WinRM\\Service':
+        {AllowAutoConfig: 1, IPv4Filter: "*", IPv6Filter: "*"}
+"""
+
+
+def test_scenario_with_disabled_gpo_and_compatibility_listeners(tmp_path):
+    """`labctl up` starts with a disabled listener; policy and compatibility listeners appear, Source-marked."""
+    from winlab.client import Lab
+
+    scenario = tmp_path / "listeners.yml"
+    scenario.write_text(SCENARIO)
+    with Lab.started(tmp_path / "run", "127.0.22.0/24", "--scenario", str(scenario)) as lab:
+        info = lab.hosts["win09"]
+        assert (info["http_port"], info["https_port"]) == (5985, None)  # nothing waits for the disabled one
+        assert accepts(info["address"], 80) and not accepts(info["address"], 5986)
+        p = wh.protocol(lab, "win09")
+        body = (f'<n:Enumerate xmlns:n="{N}" xmlns:w="{wh.NS["w"]}"><w:OptimizeEnumeration/>'
+                "<w:MaxElements>32000</w:MaxElements></n:Enumerate>")
+        items = wh.body_of(wh.send(p, wh.ENUM + "Enumerate", wh.LISTENER, body)).find(
+            "n:EnumerateResponse/w:Items", wh.NS)
+        seen = [(el.get("Source"), listener_fields(el)["Transport"][0], listener_fields(el)["Port"][0],
+                 listener_fields(el)["Enabled"][0]) for el in items]
+        # The policy listener replaces the local HTTP one; order GPO, local, compatibility as recorded.
+        assert seen == [("GPO", "HTTP", "5985", "true"), (None, "HTTPS", "5986", "false"),
+                        ("Compatibility", "HTTP", "80", "true")]
+        with pytest.raises(WSManFaultError) as err:  # created by policy: not deletable locally
+            wh.send(p, wh.TRANSFER + "Delete", wh.LISTENER, "", HTTP_KEYS)
+        assert err.value.wsman_fault_code == 2150858890
+        assert accepts(info["address"], 5985)

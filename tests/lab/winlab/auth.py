@@ -63,11 +63,15 @@ class ConnectionAuth:
 
 
 def offered(host: HostState) -> list[str]:
-    """WWW-Authenticate values of a 401, in Windows' order, for the enabled service schemes."""
+    """WWW-Authenticate values of a 401, in Windows' order, for the enabled service schemes.
+
+    Kerberos is offered by domain members only: the recorded 401 of a workgroup Azure VM with
+    the default config (Kerberos=true) lists Negotiate alone (windows-recorded/http-401-*).
+    """
     out = []
     if host.flag("Service", "Auth", "Negotiate"):
         out.append("Negotiate")
-    if host.flag("Service", "Auth", "Kerberos"):
+    if host.flag("Service", "Auth", "Kerberos") and host.member() is not None:
         out.append("Kerberos")
     if host.flag("Service", "Auth", "Basic"):
         out.append('Basic realm="WSMAN"')

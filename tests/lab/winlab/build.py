@@ -20,9 +20,11 @@ from typing import Any
 
 import yaml
 
-from . import defaults, domainbuild
+from . import defaults, domainbuild, policy
 from .hoststate import atomic_write, dump_state
 from .pki import CertificateAuthority
+from .registry import Registry
+from .resources.listener import derived_listeners
 from .scenario import HostSpec, Scenario
 
 
@@ -122,7 +124,11 @@ def build(scenario: Scenario, run_dir: Path) -> dict[str, Any]:
         atomic_write(stats_file, json.dumps({"requests": 0, "by_action": {}}, indent=2) + "\n")
 
         admin = next(u for u, i in spec.users.items() if i["admin"])
-        ports = {lst["Transport"]: int(lst["Port"]) for lst in reversed(state["listeners"])}
+        # Where the host answers: enabled listeners only (a disabled one is configured but not bound,
+        # so `labctl up` must not wait for it), Group Policy and compatibility listeners included.
+        effective = policy.effective(state["config"], Registry(state["registry"]))
+        running = [lst for lst in derived_listeners(state, effective) if lst["Enabled"] == "true"]
+        ports = {lst["Transport"]: int(lst["Port"]) for lst in reversed(running)}
         hosts[spec.name] = {
             "name": spec.name,
             "fqdn": spec.fqdn,

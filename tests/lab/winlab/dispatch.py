@@ -21,7 +21,11 @@ _SHELL = {
     xmlns.ACTION_SIGNAL: shell.signal,
     xmlns.ACTION_SEND: shell.send,
 }
-_COMPUTER_SYSTEM = {
+_SHELLS = {
+    xmlns.ACTION_GET: shell.get_shell,
+    xmlns.ACTION_ENUMERATE: shell.enumerate_shells,
+}
+_CIMV2 = {
     xmlns.ACTION_GET: wmi.get,
     xmlns.ACTION_ENUMERATE: wmi.enumerate_instances,
 }
@@ -75,10 +79,12 @@ def handle(ctx: Context) -> Reply:
     table = {
         xmlns.LISTENER.lower(): _LISTENER,
         xmlns.CMD_SHELL.lower(): _SHELL,
-        xmlns.COMPUTER_SYSTEM.lower(): _COMPUTER_SYSTEM,
+        xmlns.SHELL.lower(): _SHELLS,
         xmlns.RSOP_REGISTRY_SETTING.lower(): {xmlns.ACTION_ENUMERATE: rsop.enumerate_registry_settings},
         xmlns.RSOP_GPO.lower(): {xmlns.ACTION_ENUMERATE: rsop.enumerate_gpos},
     }.get(uri)
+    if table is None and wmi.class_of_uri(uri) is not None:
+        table = _CIMV2  # wmi/root/cimv2/<Class> and wmi/root/cimv2/* (WQL)
     if table is not None:
         handler = table.get(action)
         if handler is None:

@@ -21,14 +21,21 @@ _RESOURCE_NOT_FOUND = (
 
 @dataclass(frozen=True)
 class Provider:
-    """The provider that raised a fault; Windows wraps its message in f:ProviderFault."""
+    """The provider that raised a fault; Windows wraps its message in f:ProviderFault.
+
+    ``nested``: the provider puts another f:WSManFault inside f:ProviderFault (WsmSvc's
+    providers, the WMI plugin); the cmd shell plugin writes its message as plain text
+    (windows-recorded/fault-invalid-parameter.response.xml).
+    """
 
     name: str
     path: str
+    nested: bool = True
 
 
 CONFIG_PROVIDER = Provider("Config provider", r"%systemroot%\system32\WsmSvc.dll")
 SHELL_PROVIDER = Provider("Shell provider", r"%systemroot%\system32\WsmSvc.dll")
+CMD_PLUGIN = Provider("Shell cmd plugin", r"%systemroot%\system32\winrscmd.dll", nested=False)
 WMI_PROVIDER = Provider("WMI Provider", r"%systemroot%\system32\WsmWmiPl.dll")
 
 
@@ -45,6 +52,8 @@ class WSManFault(Exception):
         provider: Provider | None = None,
         detail: str | None = None,
         reason: str | None = None,
+        extended: str | None = None,
+        wmi_error: str | None = None,
     ) -> None:
         super().__init__(message)
         self.code = code
@@ -54,6 +63,10 @@ class WSManFault(Exception):
         self.provider = provider
         self.detail = detail
         self.reason = reason if reason is not None else message
+        self.relates_to: str | None = None  # set when the fault is raised before dispatch knows the request
+        self.extended = extended  # rendered f:ExtendedError content (WMI), after the inner WSManFault
+        self.wmi_error = wmi_error  # a rendered p:MSFT_WmiError that replaces f:WSManFault in s:Detail
+        self.delay = 0.0  # seconds the service waited before answering (OperationTimeout)
 
     @property
     def action(self) -> str:
@@ -172,14 +185,15 @@ def resource_not_found(provider: Provider | None) -> WSManFault:
 
 
 def unknown_resource(uri: str) -> WSManFault:
-    # ERROR_WSMAN_DESTINATION_UNREACHABLE 0x80338012 ("wsa, subcode=WS-Addressing
-    # DestinationUnreachable"); the catalog text is what PowerShell shows for an unknown URI.
+    # The catalog text comes with Code 2150858811 (0x8033803B), as a Windows host answered a
+    # short alias on the wire (jborean93/pypsrp#192: "The resource URI (winrm/config/listener)
+    # was not found in the WS-Management catalog..."). Subcode unconfirmed.
     msg = (
         f"The WS-Management service cannot process the request. The resource URI ({uri}) was "
         "not found in the WS-Management catalog. The catalog contains the metadata that "
         "describes resources, or logical endpoints. "
     )
-    return WSManFault(2150858770, "a:DestinationUnreachable", msg)
+    return WSManFault(2150858811, "a:DestinationUnreachable", msg)
 
 
 def action_not_supported() -> WSManFault:
@@ -236,25 +250,109 @@ def remote_shells_not_allowed() -> WSManFault:
     return WSManFault(2150859180, "w:AccessDenied", msg, provider=SHELL_PROVIDER)
 
 
+def invalid_parameter() -> WSManFault:
+    # Win32 ERROR_INVALID_PARAMETER as a plain number, from the cmd plugin, as recorded
+    # (windows-recorded/fault-invalid-parameter.response.xml: a Receive without CommandId).
+    return WSManFault(87, "w:InvalidParameter", "The parameter is incorrect. ", provider=CMD_PLUGIN,
+                      detail=xmlns.FAULT_DETAIL + "InvalidValue")
+
+
+def operation_timeout(waited: float) -> WSManFault:
+    # ERROR_WSMAN_OPERATION_TIMEDOUT 0x80338029, s:Receiver, no provider; the message ends
+    # with two blanks (windows-recorded/fault-operation-timeout.response.xml).
+    fault = WSManFault(
+        2150858793, "w:TimedOut",
+        "The WS-Management service cannot complete the operation within the time specified in OperationTimeout.  ",
+        sender=False,
+    )
+    fault.delay = waited
+    return fault
+
+
+def cannot_process_filter(query: str) -> WSManFault:
+    # ERROR_WSMAN_CANNOTPROCESS_FILTER 0x8033801A for a WQL query on a class WMI does not have,
+    # shaped like windows-recorded/winrb-soap_fault_v2.xml (inner WSManFault + f:ExtendedError).
+    status = (
+        f'<p:__ExtendedStatus xmlns:cim="{xmlns.CIM}" xmlns:p="{xmlns.URI_PREFIX}wmi/root/cimv2/__ExtendedStatus" '
+        f'xmlns:xsi="{xmlns.XSI}" xsi:type="p:__ExtendedStatus_Type"><p:Description xsi:nil="true"/>'
+        f"<p:Operation>ExecQuery</p:Operation><p:ParameterInfo>{esc(query)}</p:ParameterInfo>"
+        '<p:ProviderName>WinMgmt</p:ProviderName><p:StatusCode xsi:nil="true"/></p:__ExtendedStatus>'
+    )
+    return WSManFault(
+        2150858778, "n:CannotProcessFilter", "The specified class does not exist in the given namespace. ",
+        provider=WMI_PROVIDER, extended=status,
+        reason="The data source could not process the filter. The filter might be missing or it might be invalid. "
+               "Change the filter and try the request again.  ",
+    )
+
+
+def shell_quota(limit: int) -> WSManFault:
+    # ERROR_WSMAN_QUOTA_MAX_SHELLS_PPQ 0x803381A5 reported as MSFT_WmiError, as in
+    # windows-recorded/winrb-wmi_error_v2.xml (WinRM 2.0's default limit was 30).
+    message = (
+        f"The WS-Management service cannot process the request. This user is allowed a maximum number of {limit} "
+        "concurrent shells, which has been exceeded. Close existing shells or raise the quota for this user. "
+    )
+    code = 2150859173
+
+    def prop(name: str, kind: str, value: str | None) -> str:
+        if value is None:
+            return f'<p:{name} xsi:nil="true" xsi:type="cim:{kind}"/>'
+        return f'<p:{name} xsi:type="cim:{kind}">{esc(value)}</p:{name}>'
+
+    props = [
+        ("CIMStatusCode", "cimUnsignedInt", "27"), ("CIMStatusCodeDescription", "cimString", None),
+        ("ErrorSource", "cimString", None), ("ErrorSourceFormat", "cimUnsignedShort", "0"),
+        ("ErrorType", "cimUnsignedShort", "0"), ("Message", "cimString", message),
+        ("MessageID", "cimString", f"HRESULT 0x{code:08x}"), ("OtherErrorSourceFormat", "cimString", None),
+        ("OtherErrorType", "cimString", None), ("OwningEntity", "cimString", None),
+        ("PerceivedSeverity", "cimUnsignedShort", "0"), ("ProbableCause", "cimUnsignedShort", "0"),
+        ("ProbableCauseDescription", "cimString", None), ("error_Category", "cimUnsignedInt", "30"),
+        ("error_Code", "cimUnsignedInt", str(code)), ("error_Type", "cimString", "HRESULT"),
+        ("error_WindowsErrorMessage", "cimString", message),
+    ]
+    wmi_error = (
+        '<p:MSFT_WmiError b:IsCIM_Error="true" xmlns:b="http://schemas.dmtf.org/wbem/wsman/1/cimbinding.xsd" '
+        f'xmlns:cim="{xmlns.CIM}" xmlns:p="http://schemas.dmtf.org/wbem/wscim/1/cim-schema/2/MSFT_WmiError" '
+        f'xsi:type="p:MSFT_WmiError_Type" xmlns:xsi="{xmlns.XSI}">{"".join(prop(*p) for p in props)}'
+        "</p:MSFT_WmiError>"
+    )
+    return WSManFault(
+        code, "w:QuotaLimit", message, wmi_error=wmi_error,
+        reason="The WS-Management service cannot process the request. The maximum number of concurrent shells for "
+               "this user has been exceeded. Close existing shells or raise the quota for this user. ",
+    )
+
+
 def render(fault: WSManFault, machine: str, inner_machine: str) -> str:
     """The s:Fault element, structured like windows-recorded/fault-invalid-selectors."""
     code = "s:Sender" if fault.sender else "s:Receiver"
-    if fault.provider is not None:
+    if fault.provider is not None and fault.provider.nested:
         inner = (
             f'<f:WSManFault xmlns:f="{xmlns.WSMANFAULT}" Code="{fault.code}" '
             f'Machine="{esc(inner_machine)}"><f:Message>{esc(fault.message)}</f:Message></f:WSManFault>'
         )
+        if fault.extended:
+            inner += f"<f:ExtendedError>{fault.extended}</f:ExtendedError>"
+    else:
+        inner = esc(fault.message)
+    if fault.provider is not None:
         message = (
             f'<f:ProviderFault provider="{esc(fault.provider.name)}" '
             f'path="{esc(fault.provider.path)}">{inner}</f:ProviderFault>'
         )
     else:
-        message = esc(fault.message)
+        message = inner
     detail = f"<w:FaultDetail>{esc(fault.detail)}</w:FaultDetail>" if fault.detail else ""
+    if fault.wmi_error is not None:
+        detail += fault.wmi_error
+    else:
+        detail += (
+            f'<f:WSManFault xmlns:f="{xmlns.WSMANFAULT}" Code="{fault.code}" Machine="{esc(machine)}">'
+            f"<f:Message>{message}</f:Message></f:WSManFault>"
+        )
     return (
         f"<s:Fault><s:Code><s:Value>{code}</s:Value><s:Subcode><s:Value>{fault.subcode}</s:Value>"
         f'</s:Subcode></s:Code><s:Reason><s:Text xml:lang="en-US">{esc(fault.reason)}</s:Text>'
-        f"</s:Reason><s:Detail>{detail}"
-        f'<f:WSManFault xmlns:f="{xmlns.WSMANFAULT}" Code="{fault.code}" Machine="{esc(machine)}">'
-        f"<f:Message>{message}</f:Message></f:WSManFault></s:Detail></s:Fault>"
+        f"</s:Reason><s:Detail>{detail}</s:Detail></s:Fault>"
     )

@@ -4,11 +4,17 @@ Keep-alive connections carry the authentication context (see auth.py). Replies
 use ``Server: Microsoft-HTTPAPI/2.0``; faults are HTTP 500 with a SOAP body; an
 unencrypted body over HTTP while AllowUnencrypted=false is HTTP 500 with an
 empty body (what pywinrm users see from Windows).
+
+Status line and header order as recorded (windows-recorded/http-401-*.headers.txt):
+``HTTP/1.1 401 `` without a reason phrase, then Server, the WWW-Authenticate lines, Date,
+``Connection: close`` (a refused request ends the connection), Content-Length. A 200 carries
+no reason phrase either and puts Content-Type first (MS-WSMV 4.5's example response).
 """
 
 from __future__ import annotations
 
 import logging
+import time
 from http.server import BaseHTTPRequestHandler
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
@@ -42,12 +48,18 @@ class WinRMHandler(BaseHTTPRequestHandler):
 
     # -- plumbing --------------------------------------------------------------
     def _send(self, status: int, body: bytes = b"", headers: list[tuple[str, str]] | None = None,
-              content_type: str | None = None) -> None:
-        self.send_response(status)
-        for name, value in headers or []:
-            self.send_header(name, value)
+              content_type: str | None = None, close: bool = False) -> None:
+        self.log_request(status)
+        self.send_response_only(status, "")  # "HTTP/1.1 401 ": HTTP.sys sends no reason phrase
         if content_type:
             self.send_header("Content-Type", content_type)
+        self.send_header("Server", self.version_string())
+        for name, value in headers or []:
+            self.send_header(name, value)
+        self.send_header("Date", self.date_time_string())
+        if close:
+            self.close_connection = True
+            self.send_header("Connection", "close")
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()
         if body:
@@ -111,7 +123,7 @@ class WinRMHandler(BaseHTTPRequestHandler):
         outcome = auth.authenticate(host, self.conn_auth, header, binding.transport, binding.cbt)
         host.stats.count_http(auth_failed=outcome.kind == "reject")
         if outcome.kind == "reject":
-            self._send(401, headers=[("WWW-Authenticate", v) for v in auth.offered(host)])
+            self._send(401, headers=[("WWW-Authenticate", v) for v in auth.offered(host)], close=True)
             return
         token = [("WWW-Authenticate", outcome.token_header)] if outcome.token_header else []
         if outcome.kind == "continue":
@@ -172,12 +184,14 @@ class WinRMHandler(BaseHTTPRequestHandler):
             with host.lock:
                 host.fire_armed(request.short_action, request.resource_uri)
                 reply = dispatch.handle(ctx)
-            return 200, soap.envelope(reply.action, request.message_id, reply.body, reply.prefixes)
+            time.sleep(reply.delay)  # outside the lock: other requests to the host go on meanwhile
+            return 200, soap.envelope(reply.action, request.message_id, reply.body, reply.prefixes, reply.activity)
         except faults.WSManFault as fault:
+            time.sleep(fault.delay)
             if relates_to is None:
                 host.stats.count_request("Malformed")
             inner = host.fqdn if fault.provider is faults.CONFIG_PROVIDER else machine
-            return 500, soap.fault_envelope(fault, relates_to, machine, inner)
+            return 500, soap.fault_envelope(fault, relates_to or fault.relates_to, machine, inner)
         except Exception:  # a lab bug: log it loudly, answer like a Windows internal error
             log.exception("%s: internal error handling a request", host.name)
             internal = faults.WSManFault(

@@ -22,7 +22,7 @@ from typing import Any
 from .hoststate import HostState
 from .httpconn import WinRMHandler
 from .pki import tls_server_end_point
-from .resources.listener import listening_on
+from .resources.listener import effective_listeners, listening_on
 
 log = logging.getLogger(__name__)
 
@@ -88,7 +88,7 @@ class NetworkManager:
     def _desired(self, host: HostState) -> dict[tuple[str, int, str, str, str], dict[str, Any]]:
         desired: dict[tuple[str, int, str, str, str], dict[str, Any]] = {}
         with host.lock:
-            for entry in host.state["listeners"]:
+            for entry in effective_listeners(host):
                 if entry.get("Enabled", "true") != "true":
                     continue
                 transport = entry["Transport"].lower()

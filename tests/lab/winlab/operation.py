@@ -26,3 +26,7 @@ class Reply:
     action: str
     body: str
     prefixes: str = "s a x w p"  # envelope namespace declarations, as Windows sends them
+    # p:ActivityId in the header: recorded on windows/shell Enumerate and a WMI Get, absent from
+    # config, shell and WMI Enumerate replies; what makes Windows send it is not known.
+    activity: bool = False
+    delay: float = 0.0  # seconds the service waits before answering (a Receive of a running command)

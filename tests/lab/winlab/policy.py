@@ -80,6 +80,11 @@ def overrides(reg: registry.Registry) -> dict[schema.Path, str]:
     return out
 
 
+def auto_config(reg: registry.Registry) -> bool:
+    """Whether "Allow remote server management through WinRM" is enabled (it creates a listener)."""
+    return _dword(reg.find_path(POLICY_ROOT + "\\Service"), "AllowAutoConfig") == 1
+
+
 def effective(config: dict[str, Any], reg: registry.Registry) -> schema.Effective:
     """Every config leaf with its effective value and source ('GPO' or None)."""
     forced = overrides(reg)

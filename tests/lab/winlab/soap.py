@@ -84,10 +84,12 @@ def parse_request(data: bytes) -> Request:
         body=next(iter(body_el), None),
         header=header,
     )
-    if timeout is not None and not _DURATION.match(timeout):
-        raise faults.invalid_timeout(timeout)
     if not req.message_id:
         raise faults.missing_header()
+    if timeout is not None and not _DURATION.match(timeout):
+        fault = faults.invalid_timeout(timeout)
+        fault.relates_to = req.message_id  # the recorded fault relates to the request
+        raise fault
     return req
 
 
@@ -105,13 +107,19 @@ def new_message_id() -> str:
     return f"uuid:{str(uuid.uuid4()).upper()}"
 
 
-def envelope(action: str, relates_to: str | None, body: str, prefixes: str = "s a x w p") -> bytes:
-    """A reply envelope: xml:lang first, then the namespace declarations Windows uses."""
+def envelope(action: str, relates_to: str | None, body: str, prefixes: str = "s a x w p",
+             activity: bool = False) -> bytes:
+    """A reply envelope: xml:lang first, then the namespace declarations Windows uses.
+
+    ``activity`` adds ``p:ActivityId`` after the MessageID, as in
+    windows-recorded/enumerate-shells.response.xml (an upper-case GUID without ``uuid:``).
+    """
     decls = " ".join(f'xmlns:{p}="{xmlns.PREFIXES[p]}"' for p in prefixes.split())
     relates = f"<a:RelatesTo>{esc(relates_to)}</a:RelatesTo>" if relates_to else ""
+    activity_id = f"<p:ActivityId>{str(uuid.uuid4()).upper()}</p:ActivityId>" if activity else ""
     return (
         f'<s:Envelope xml:lang="en-US" {decls}><s:Header>'
-        f"<a:Action>{esc(action)}</a:Action><a:MessageID>{new_message_id()}</a:MessageID>"
+        f"<a:Action>{esc(action)}</a:Action><a:MessageID>{new_message_id()}</a:MessageID>{activity_id}"
         f"<a:To>{xmlns.ANONYMOUS}</a:To>{relates}</s:Header>"
         f"<s:Body>{body}</s:Body></s:Envelope>"
     ).encode()
@@ -120,6 +128,15 @@ def envelope(action: str, relates_to: str | None, body: str, prefixes: str = "s 
 def fault_envelope(fault: faults.WSManFault, relates_to: str | None, machine: str, inner_machine: str) -> bytes:
     """A fault reply: the namespace set of windows-recorded/fault-*.response.xml."""
     return envelope(fault.action, relates_to, faults.render(fault, machine, inner_machine), "s a x e n w p")
+
+
+def seconds(duration: str | None, default: float = 60.0) -> float:
+    """An xs:duration (PT20S, PT60.000S, P0DT0H1M0S) in seconds; ``default`` when absent."""
+    match = re.match(r"^P(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+(?:\.\d+)?)S)?)?$", duration or "")
+    if not duration or match is None:
+        return default
+    days, hours, minutes, secs = (float(g) if g else 0.0 for g in match.groups())
+    return ((days * 24 + hours) * 60 + minutes) * 60 + secs
 
 
 def child_text(parent: Element, ns: str, name: str) -> str | None:

@@ -18,6 +18,7 @@ from ..xmlns import q
 from ..xmlutil import esc
 
 _PREFIXES = "s a n w p"
+MAX_BATCH = 32000  # config MaxBatchItems default
 
 
 def _max_elements(parent: Element | None, ns: str, default: int) -> int:
@@ -33,7 +34,17 @@ def _expire(ctx: Context) -> None:
         del ctx.host.enumerations[key]
 
 
-def enumerate_items(ctx: Context, items: list[str]) -> Reply:
+def enumerate_items(ctx: Context, items: list[str], prefixes: str = _PREFIXES, activity: bool = False,
+                    batch_limit: int | None = None) -> Reply:
+    """Answer an Enumerate over rendered items.
+
+    Args:
+        prefixes: the envelope's namespace declarations (the providers differ: WMI
+            replies declare s a n w only, windows/shell ones add p).
+        activity: send p:ActivityId (see operation.Reply).
+        batch_limit: at most this many items per reply whatever MaxElements says (a WMI
+            provider that hands out one instance per reply, as recorded for Win32_Volume).
+    """
     body = ctx.request.body
     if body is None or body.tag != q(xmlns.ENUMERATION, "Enumerate"):
         raise faults.schema_validation()
@@ -41,7 +52,7 @@ def enumerate_items(ctx: Context, items: list[str]) -> Reply:
     optimize = body.find(q(xmlns.WSMAN, "OptimizeEnumeration")) is not None
     batch: list[str] = []
     if optimize:  # the first batch goes inline in the EnumerateResponse
-        count = _max_elements(body, xmlns.WSMAN, 1)
+        count = min(_max_elements(body, xmlns.WSMAN, 1), batch_limit or MAX_BATCH)
         batch, items = items[:count], items[count:]
     if optimize and not items:
         context_text = ""
@@ -49,13 +60,15 @@ def enumerate_items(ctx: Context, items: list[str]) -> Reply:
         context_text = f"uuid:{str(uuid.uuid4()).upper()}"
         ctx.host.enumerations[context_text] = {
             "items": items, "uri": ctx.request.resource_uri, "touched": time.monotonic(),
+            "prefixes": prefixes, "batch_limit": batch_limit,
         }
     inner = f"<n:EnumerationContext>{context_text}</n:EnumerationContext>"
     if optimize:
         inner += f"<w:Items>{''.join(batch)}</w:Items>"
         if not items:
             inner += "<w:EndOfSequence/>"
-    return Reply(xmlns.ACTION_ENUMERATE + "Response", f"<n:EnumerateResponse>{inner}</n:EnumerateResponse>", _PREFIXES)
+    return Reply(xmlns.ACTION_ENUMERATE + "Response", f"<n:EnumerateResponse>{inner}</n:EnumerateResponse>",
+                 prefixes, activity)
 
 
 def _context_of(ctx: Context, element: str) -> tuple[str, dict[str, Any]]:
@@ -73,7 +86,7 @@ def _context_of(ctx: Context, element: str) -> tuple[str, dict[str, Any]]:
 
 def pull(ctx: Context) -> Reply:
     key, state = _context_of(ctx, "Pull")
-    count = _max_elements(ctx.request.body, xmlns.ENUMERATION, 1)
+    count = min(_max_elements(ctx.request.body, xmlns.ENUMERATION, 1), state["batch_limit"] or MAX_BATCH)
     batch, rest = state["items"][:count], state["items"][count:]
     if rest:
         state["items"], state["touched"] = rest, time.monotonic()
@@ -81,7 +94,7 @@ def pull(ctx: Context) -> Reply:
     else:
         del ctx.host.enumerations[key]
         inner = f"<n:Items>{''.join(batch)}</n:Items><n:EndOfSequence/>"
-    return Reply(xmlns.ACTION_PULL + "Response", f"<n:PullResponse>{inner}</n:PullResponse>", _PREFIXES)
+    return Reply(xmlns.ACTION_PULL + "Response", f"<n:PullResponse>{inner}</n:PullResponse>", state["prefixes"])
 
 
 def release(ctx: Context) -> Reply:

@@ -2,6 +2,15 @@
 
 Listeners are real: the network layer binds what these entries say after each
 change (see network.py), so deleting the HTTP listener stops HTTP service.
+
+Besides the local listeners (state "listeners") a host has the ones Windows derives,
+marked on the Listener element as in windows-recorded/listener-enumerate-gpo.winrm-cmd.txt:
+``Source="GPO"`` -- an HTTP listener on all addresses when the policy "Allow remote server
+management through WinRM" (Service\\AllowAutoConfig=1) is on; it replaces a local listener
+with the same Address and Transport and cannot be changed or deleted locally -- and
+``Source="Compatibility"`` -- HTTP on port 80 / HTTPS on 443 while
+EnableCompatibilityHttp(s)Listener is true. Order: GPO, local, compatibility (as recorded).
+The fault for deleting a GPO listener is not recorded (2150858890 is assumed).
 """
 
 from __future__ import annotations
@@ -10,7 +19,7 @@ import ipaddress
 from typing import Any
 from xml.etree.ElementTree import Element
 
-from .. import faults, schema, xmlns
+from .. import faults, policy, registry, schema, xmlns
 from ..hoststate import HostState
 from ..operation import Context, Reply
 from ..xmlutil import esc, local, ns_of
@@ -49,13 +58,40 @@ def listening_on(host: HostState, listener: dict[str, str]) -> list[str]:
     return [host.address]
 
 
+def _derived(transport: str, port: str, source: str, thumbprint: str = "") -> dict[str, str]:
+    return {"Address": "*", "Transport": transport, "Port": port, "Hostname": "", "Enabled": "true",
+            "URLPrefix": "wsman", "CertificateThumbprint": thumbprint, "Source": source}
+
+
+def effective_listeners(host: HostState) -> list[dict[str, str]]:
+    """The listeners the service runs: GPO ones, then the local ones they do not replace, then compatibility."""
+    return derived_listeners(host.state, host.effective())
+
+
+def derived_listeners(state: dict[str, Any], effective: schema.Effective) -> list[dict[str, str]]:
+    """:func:`effective_listeners` of a state and its effective config (also used to build hosts.json)."""
+    gpo = [_derived("HTTP", effective[("Service", "DefaultPorts", "HTTP")][0], "GPO")] if policy.auto_config(
+        registry.Registry(state["registry"])) else []
+    taken = {(g["Address"].lower(), g["Transport"]) for g in gpo}
+    local: list[dict[str, str]] = [
+        li for li in state["listeners"] if (li["Address"].lower(), li["Transport"]) not in taken]
+    compatibility = []
+    if effective[("Service", "EnableCompatibilityHttpListener")][0] == "true":
+        compatibility.append(_derived("HTTP", "80", "Compatibility"))
+    if effective[("Service", "EnableCompatibilityHttpsListener")][0] == "true":
+        thumbprint = effective[("Service", "CertificateThumbprint")][0]
+        compatibility.append(_derived("HTTPS", "443", "Compatibility", thumbprint))
+    return gpo + local + compatibility
+
+
 def render(host: HostState, listener: dict[str, str]) -> str:
     parts = [f"<cfg:{name}>{esc(listener[name])}</cfg:{name}>" for name in FIELDS]
     on = listening_on(host, listener)
     parts += [f"<cfg:ListeningOn>{esc(a)}</cfg:ListeningOn>" for a in on] or ['<cfg:ListeningOn xsi:nil="true"/>']
+    source = f' Source="{listener["Source"]}"' if listener.get("Source") else ""
     # Get-WSManInstance shows cfg, xsi and lang on a listener, in that order.
     return (
-        f'<cfg:Listener xmlns:cfg="{xmlns.LISTENER}" xmlns:xsi="{xmlns.XSI}" xml:lang="en-US">'
+        f'<cfg:Listener xmlns:cfg="{xmlns.LISTENER}" xmlns:xsi="{xmlns.XSI}" xml:lang="en-US"{source}>'
         f"{''.join(parts)}</cfg:Listener>"
     )
 
@@ -74,8 +110,7 @@ def _keys(ctx: Context) -> tuple[str, str]:
 
 
 def _find(host: HostState, address: str, transport: str) -> dict[str, str] | None:
-    listeners: list[dict[str, str]] = host.state["listeners"]
-    for listener in listeners:
+    for listener in effective_listeners(host):
         if listener["Address"].lower() == address.lower() and listener["Transport"] == transport:
             return listener
     return None
@@ -122,22 +157,30 @@ def _check_certificate(host: HostState, listener: dict[str, str]) -> None:
 def enumerate_listeners(ctx: Context) -> Reply:
     if ctx.request.selectors:
         raise faults.invalid_selectors(_PROVIDER)
-    items = [render(ctx.host, lst) for lst in ctx.host.state["listeners"]]
+    items = [render(ctx.host, lst) for lst in effective_listeners(ctx.host)]
     return enumeration.enumerate_items(ctx, items)
+
+
+def _missing() -> faults.WSManFault:
+    # Valid selectors naming no listener: 2150858752 from the Config provider, as Windows
+    # answered `winrm delete winrm/config/Listener?Address=*+Transport=HTTPS` (inspec/train#105).
+    return faults.resource_not_found(_PROVIDER)
 
 
 def get(ctx: Context) -> Reply:
     listener = _find(ctx.host, *_keys(ctx))
     if listener is None:
-        raise faults.invalid_selectors(_PROVIDER)
+        raise _missing()
     return Reply(xmlns.ACTION_GET + "Response", render(ctx.host, listener))
 
 
 def put(ctx: Context) -> Reply:
     address, transport = _keys(ctx)
     listener = _find(ctx.host, address, transport)
-    if listener is None:
-        raise faults.invalid_selectors(_PROVIDER)
+    if listener is None or listener.get("Source") == "Compatibility":
+        raise _missing()  # compatibility listeners follow the config only (unconfirmed)
+    if listener.get("Source") == "GPO":
+        raise faults.gpo_controlled("Listener")
     values = _body_values(ctx.request.body, allow_keys=True)
     same_address = values.pop("Address", address).lower() == address.lower()
     if not same_address or values.pop("Transport", transport).upper() != transport:
@@ -176,8 +219,10 @@ def create(ctx: Context) -> Reply:
 
 def delete(ctx: Context) -> Reply:
     listener = _find(ctx.host, *_keys(ctx))
-    if listener is None:
-        raise faults.invalid_selectors(_PROVIDER)
+    if listener is None or listener.get("Source") == "Compatibility":
+        raise _missing()  # compatibility listeners follow the config only (unconfirmed)
+    if listener.get("Source") == "GPO":
+        raise faults.gpo_controlled("Listener")
     ctx.host.state["listeners"].remove(listener)
     ctx.host.commit()
     return Reply(xmlns.ACTION_DELETE + "Response", "", "s a w p")

@@ -176,7 +176,7 @@ METHODS: dict[str, Callable[[_Call], tuple[int, Outputs]]] = {
 }
 
 
-def _render(uri: str, method: str, rc: int, outputs: Outputs) -> str:
+def _render(uri: str, method: str, rc: int, outputs: Outputs, lang: bool) -> str:
     parts = []
     for name, value in outputs:
         if value is None:
@@ -186,9 +186,12 @@ def _render(uri: str, method: str, rc: int, outputs: Outputs) -> str:
         else:
             parts.append(f"<p:{name}>{esc(value)}</p:{name}>")
     parts.append(f"<p:ReturnValue>{rc}</p:ReturnValue>")
+    # xml:lang only when the request set w:Locale, like WMI instances (see resources/wmi.py):
+    # the recorded EnumKey reply to openwsman, which sends none, has none.
+    lang_attr = ' xml:lang="en-US"' if lang else ""
     return (
-        f'<p:{method}_OUTPUT xmlns:xsi="{xmlns.XSI}" xmlns:p="{esc(uri)}" xmlns:cim="{xmlns.CIM}" '
-        f'xml:lang="en-US">{"".join(parts)}</p:{method}_OUTPUT>'
+        f'<p:{method}_OUTPUT xmlns:xsi="{xmlns.XSI}" xmlns:p="{esc(uri)}" xmlns:cim="{xmlns.CIM}"'
+        f'{lang_attr}>{"".join(parts)}</p:{method}_OUTPUT>'
     )
 
 
@@ -205,4 +208,5 @@ def invoke(ctx: Context) -> Reply:
         )
     call = _Call(ctx, _params(ctx, method))
     rc, outputs = METHODS[method](call)
-    return Reply(f"{xmlns.STDREGPROV}/{method}Response", _render(xmlns.STDREGPROV, method, rc, outputs))
+    lang = ctx.request.header_child(xmlns.WSMAN, "Locale") is not None
+    return Reply(f"{xmlns.STDREGPROV}/{method}Response", _render(xmlns.STDREGPROV, method, rc, outputs, lang))

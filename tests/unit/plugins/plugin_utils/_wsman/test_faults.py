@@ -109,8 +109,9 @@ def test_access_denied_code_5() -> None:
     assert fault.__class__ is faults.AccessDeniedFault
     assert fault.wsman_code == 5
     assert fault.detail == "Access is denied."
-    # detail equals reason: shown once
-    assert fault.message == "Access is denied. (WSManFault 5 / 0x00000005)"
+    # detail equals reason: shown once, then what to do about it
+    assert fault.message == "Access is denied. (WSManFault 5 / 0x00000005). " + faults.AccessDeniedFault.FIX
+    assert "not an administrator" in fault.message
 
 
 @pytest.mark.parametrize(
@@ -144,7 +145,9 @@ def test_subcode_only_mapping(subcode: str, cls: type[faults.WSManFault]) -> Non
     assert fault.__class__ is cls
     assert fault.wsman_code is None
     assert fault.subcode == subcode
-    assert fault.message == "Refused. (%s)" % subcode
+    # only AccessDenied carries a fix of its own
+    assert fault.message == "Refused. (%s)" % subcode + (". " + cls.FIX if cls.FIX else "")
+    assert bool(cls.FIX) == (cls is faults.AccessDeniedFault)
 
 
 def test_code_wins_over_subcode() -> None:
