@@ -406,7 +406,9 @@ class ADConnection:
         wire = self._wire()
         cookie = b""
         while True:
-            controls: list[sansldap.LDAPControl] = [sansldap.PagedResultControl(True, page_size, cookie)] if paged else []
+            controls: list[sansldap.LDAPControl] = []
+            if paged:
+                controls.append(sansldap.PagedResultControl(True, page_size, cookie))
             try:
                 message_id = wire.protocol.search_request(base_object=base, scope=SCOPES[scope], filter=parsed,
                                                           attributes=attributes, controls=controls)
