@@ -36,6 +36,7 @@ from ansible_collections.winauth.winrm.plugins.plugin_utils._ad.errors import (
     ADConnectError,
     ADError,
     ADSearchError,
+    ADSettingsError,
 )
 from ansible_collections.winauth.winrm.plugins.plugin_utils._ad.settings import ADSettings
 from ansible_collections.winauth.winrm.plugins.plugin_utils._kerberos import kdc
@@ -78,8 +79,16 @@ def result_name(code: int) -> str:
 
 
 def tls_context(settings: ADSettings) -> ssl.SSLContext:
-    """The TLS client context: the system trust store or ``ca_cert``, host name checked unless told not to."""
-    context = ssl.create_default_context(cafile=settings.ca_cert)
+    """The TLS client context: the system trust store or ``ca_cert``, host name checked unless told not to.
+
+    Raises:
+        ADSettingsError: ``ca_cert`` cannot be read or holds no certificate.
+    """
+    try:
+        context = ssl.create_default_context(cafile=settings.ca_cert)
+    except (OSError, ssl.SSLError) as e:
+        raise ADSettingsError("ca_cert %r cannot be used (%s): give the path of the PEM file of the CA that "
+                              "issued the DC's certificate" % (settings.ca_cert, e.strerror or e)) from None
     if not settings.validate_certs:
         context.check_hostname = False
         context.verify_mode = ssl.CERT_NONE
@@ -243,38 +252,42 @@ class ADConnection:
 
     def _connect(self, host: str) -> _Wire:
         s = self.settings
-        wire: _Wire | None = None
+        context = tls_context(s) if s.tls_mode != "none" else None
+        sock: Any = None
         try:
             sock = open_socket(host, s.port, s.timeout)
-            if s.tls_mode == "ldaps":
-                sock = wrap_tls(tls_context(s), sock, host)
+            if context is not None and s.tls_mode == "ldaps":
+                sock = wrap_tls(context, sock, host)
             wire = _Wire(sock)
             wire.tls = s.tls_mode == "ldaps"
-            if s.tls_mode == "starttls":
-                self._start_tls(wire, host)
+            if context is not None and s.tls_mode == "starttls":
+                self._start_tls(wire, host, context)
+            return wire
         except ssl.SSLCertVerificationError as e:
-            _discard(wire)
+            _discard(sock)
             raise ADConnectError(
                 "%s:%d: TLS certificate not trusted or does not match the name (%s): set ca_cert to the issuing "
                 "CA, or use the DC's host name as in its certificate" % (host, s.port, _short(str(e)))
             ) from None
         except ADConnectError:
-            _discard(wire)
+            _discard(sock)
             raise
-        except (OSError, sansldap.LDAPError) as e:  # refused, no route, DNS, timeout, TLS, a closed session
-            _discard(wire)
+        except OSError as e:  # refused, no route, DNS, timeout, TLS handshake, closed by the DC
+            _discard(sock)
             raise ADConnectError("%s:%d unreachable (%s)" % (host, s.port, _short(str(e) or type(e).__name__))) \
                 from None
-        return wire
+        except sansldap.LDAPError as e:  # a reply that is not LDAP, a notice of disconnection
+            _discard(sock)
+            raise ADConnectError("%s:%d: %s" % (host, s.port, _short(str(e)))) from None
 
-    def _start_tls(self, wire: _Wire, host: str) -> None:
+    def _start_tls(self, wire: _Wire, host: str, context: ssl.SSLContext) -> None:
         """StartTLS (RFC 4511 4.14) on the plain connection, then TLS on the same socket."""
         message_id = wire.protocol.extended_request(START_TLS_OID)
         wire.send()
         reply = wire.one(message_id)
-        if reply.result.result_code != RESULT_SUCCESS:
+        if _code(reply.result) != RESULT_SUCCESS:
             raise ADConnectError("%s:%d refused StartTLS: %s" % (host, self.settings.port, _said(reply.result)))
-        wire.sock = wrap_tls(tls_context(self.settings), wire.sock, host)
+        wire.sock = wrap_tls(context, wire.sock, host)
         wire.tls = True
 
     def _bind(self, host: str) -> None:
@@ -327,7 +340,7 @@ class ADConnection:
             message_id = wire.protocol.bind_sasl(SASL_MECHANISM, cred=token or b"")
             wire.send()
             reply = wire.one(message_id)
-            code = reply.result.result_code
+            code = _code(reply.result)
             if code not in (RESULT_SUCCESS, RESULT_SASL_IN_PROGRESS):
                 return reply.result
             if reply.server_sasl_creds and not ctx.complete:
@@ -347,7 +360,7 @@ class ADConnection:
     def _refusal(self, result: Any) -> str:
         """Why a bind was refused, quoting the DC's diagnostic where it adds to the cause."""
         s = self.settings
-        code = int(result.result_code)
+        code = _code(result)
         name = result_name(code)
         text = (result.diagnostics_message or "").strip()
         if code == RESULT_INVALID_CREDENTIALS:
@@ -469,7 +482,7 @@ def _entry(reply: Any) -> dict[str, Any]:
 
 def _check_done(search_filter: str, base: str, result: Any) -> None:
     """Raise for a SearchResultDone that is not success, naming what to fix."""
-    code = int(result.result_code)
+    code = _code(result)
     if code == RESULT_SUCCESS:
         return
     if code == RESULT_REFERRAL:
@@ -483,18 +496,25 @@ def _check_done(search_filter: str, base: str, result: Any) -> None:
     raise ADSearchError("search %r failed: %s" % (search_filter, _said(result)))
 
 
+def _code(result: Any) -> int:
+    """The numeric result code. Not ``int(result_code)``: sansldap 0.1.0 makes codes it does not know
+    (e.g. 99) pseudo-members whose int() is 0 and which compare equal to SUCCESS; ``.value`` is right."""
+    return int(result.result_code.value)
+
+
 def _refused(result: Any) -> Any:
-    return None if int(result.result_code) == RESULT_SUCCESS else result
+    return None if _code(result) == RESULT_SUCCESS else result
 
 
 def _said(result: Any) -> str:
-    return ("%s %s" % (result_name(int(result.result_code)), (result.diagnostics_message or "").strip())).strip()
+    return ("%s %s" % (result_name(_code(result)), (result.diagnostics_message or "").strip())).strip()
 
 
-def _discard(wire: _Wire | None) -> None:
-    if wire is not None:
+def _discard(sock: Any) -> None:
+    """Close a socket of a connection that failed (the first error is the one reported)."""
+    if sock is not None:
         try:
-            wire.sock.close()
+            sock.close()
         except OSError:
             pass
 
