@@ -46,6 +46,12 @@ try:
     HAS_SANSLDAP = True
 except ImportError:  # pragma: no cover - reported when AD is used
     HAS_SANSLDAP = False
+try:
+    import spnego
+    from spnego.channel_bindings import GssChannelBindings
+    HAS_SPNEGO = True
+except ImportError:  # pragma: no cover - reported when a SASL bind is asked for
+    HAS_SPNEGO = False
 
 PAGE_SIZE = 1000
 PAGED_RESULTS_OID = "1.2.840.113556.1.4.319"
@@ -208,12 +214,14 @@ class ADConnection:
         settings: validated AD settings.
 
     Raises:
-        ADError: sansldap or pyspnego is not installed.
+        ADError: sansldap (or, for a SASL bind, pyspnego) is not installed.
     """
 
     def __init__(self, settings: ADSettings) -> None:
         if not HAS_SANSLDAP:
             raise ADError("sansldap is required for Active Directory access: pip install sansldap")
+        if settings.auth != "simple" and not HAS_SPNEGO:
+            raise ADError("pyspnego is required for %s binds: pip install 'pyspnego[kerberos]'" % settings.auth)
         self.settings = settings
         self.server_name: str | None = None
         self._conn: _Wire | None = None
@@ -243,7 +251,13 @@ class ADConnection:
                 errors.append(str(e))
                 continue
             self.server_name = host
-            self._bind(host)
+            try:
+                self._bind(host)
+            except ADError:
+                # open() raised, so no __exit__/close() follows: do not leave the socket behind.
+                _discard(self._wire().sock)
+                self._conn = None
+                raise
             return
         raise ADConnectError(
             "no domain controller reachable: %s. Check the DC names (server/domain), that they resolve in DNS and "
@@ -309,9 +323,6 @@ class ADConnection:
 
     def _security_context(self, wire: _Wire, host: str) -> Any:
         """The pyspnego client context for this bind: who, how (inside TLS or signed and sealed), bound to what."""
-        import spnego
-        from spnego.channel_bindings import GssChannelBindings
-
         s = self.settings
         binding = tls_server_end_point(wire.sock.getpeercert(True)) if wire.tls else None
         if wire.tls:
@@ -460,8 +471,6 @@ def _spnego_credentials(s: ADSettings) -> Any:
     Negotiate: that ticket for its Kerberos half and the password for its NTLM half; when the
     logon fails, the password alone, so SPNEGO can still fall back to NTLM. NTLM: the password.
     """
-    import spnego
-
     if s.auth == "ntlm" or not (s.username and s.password):
         return spnego.Password(s.username, s.password) if s.username and s.password else None
     try:

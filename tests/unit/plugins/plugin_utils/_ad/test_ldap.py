@@ -372,9 +372,18 @@ def test_bind_refusal_with_an_unknown_code(dc: FakeDC) -> None:
 
 def test_bind_refusal_does_not_try_next_server(dc: FakeDC) -> None:
     dc.host("dc1").simple = Reply(49, "")
+    conn = ADConnection(simple(server="dc1,dc2"))
     with pytest.raises(ADBindError):
-        ADConnection(simple(server="dc1,dc2")).open()
+        conn.open()
     assert ("open", "dc2") not in dc.events
+    assert dc.sockets[0].closed and conn._conn is None  # open() raised: no close() will follow
+
+
+def test_without_pyspnego_sasl_binds_are_refused_simple_ones_not(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(_ad_ldap, "HAS_SPNEGO", False)
+    with pytest.raises(ADError, match=r"pyspnego is required for kerberos binds: pip install 'pyspnego\[kerberos\]'"):
+        ADConnection(build_ad_settings(server="dc1"))
+    ADConnection(simple())
 
 
 @pytest.mark.parametrize(("code", "name"), [(0, "success"), (8, "strongerAuthRequired"), (10, "referral"),
