@@ -38,7 +38,10 @@ class KerberosError(WinAuthError):
 _KNOWN = (
     ("Server not found in Kerberos database", "no such SPN in the domain"),
     ("Client not found in Kerberos database", "unknown user principal"),
+    # kinit's own wording (the winrm connection plugin's managed kinit): "Client 'x@R' not found …".
+    ("not found in Kerberos database", "unknown user principal"),
     ("Preauthentication failed", "wrong password"),
+    ("Password incorrect", "wrong password"),
     ("Clock skew too great", "clock skew: this controller's time differs from the DC's by more than 5 minutes"),
     ("Cannot find KDC", "no KDC known for the realm: check krb5.conf (KRB5_CONFIG) or the _kerberos DNS SRV records"),
     ("Cannot contact any KDC",

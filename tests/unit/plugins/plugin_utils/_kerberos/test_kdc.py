@@ -27,6 +27,10 @@ EXAMPLES = [
     ("Minor (2529638918): Client not found in Kerberos database", "unknown user principal",
      "Client not found in Kerberos database"),
     ("Minor (2529638936): Preauthentication failed", "wrong password", "Preauthentication failed"),
+    # kinit's wording, as the winrm connection plugin's managed kinit reports it.
+    ("kinit: Client 'nobody@LAB.TEST' not found in Kerberos database while getting initial credentials",
+     "unknown user principal", "not found in Kerberos database"),
+    ("kinit: Password incorrect while getting initial credentials", "wrong password", "Password incorrect"),
     ("Minor (2529638949): Clock skew too great", "clock skew", "Clock skew too great"),
     ("Minor (2529639068): Cannot find KDC for realm \"LAB.TEST\"", "krb5.conf", "Cannot find KDC"),
     ("Minor (2529639068): Cannot contact any KDC for realm 'LAB.TEST'", "port 88", "Cannot contact any KDC"),
