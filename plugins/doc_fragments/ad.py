@@ -5,7 +5,7 @@ from __future__ import annotations
 
 
 class ModuleDocFragment:
-    """How plugins reach Active Directory; option names are those of _ad_settings.build_ad_settings."""
+    """How plugins reach Active Directory; option names are the keywords of _ad.settings.build_ad_settings."""
 
     DOCUMENTATION = r"""
 options:
@@ -14,6 +14,8 @@ options:
       - DNS name of the Active Directory domain, for example C(example.com).
       - Domain controllers are found through the DNS SRV record C(_ldap._tcp.dc._msdcs.<domain>) unless
         O(server) is set; it also gives the default search base.
+      - Without it (O(server) only) searches run under the DC's naming context, read from its rootDSE
+        (C(defaultNamingContext)).
     type: str
     env:
       - name: WINAUTH_AD_DOMAIN
@@ -31,18 +33,21 @@ options:
   tls_mode:
     description:
       - C(ldaps) (TLS from the start, port 636), C(starttls) (upgrade on 389) or C(none).
-      - C(none) is only allowed with O(auth=kerberos), whose SASL layer still authenticates the DC.
+      - Inside TLS the bind is tied to the DC's certificate (channel binding, C(tls-server-end-point)).
+      - With C(none) the Kerberos, Negotiate and NTLM binds sign and seal every message (as a DC that requires
+        LDAP signing wants); a simple bind is refused.
     type: str
     choices: [ldaps, starttls, none]
     default: ldaps
   auth:
     description:
-      - C(kerberos) - SASL GSSAPI with the ticket cache, or with O(username)/O(password) turned into a ticket
-        in memory (no kinit needed).
+      - C(kerberos) - SASL GSS-SPNEGO with Kerberos, from the ticket cache or from O(username)/O(password) turned
+        into a ticket in memory (no kinit needed).
+      - C(negotiate) - SASL GSS-SPNEGO offering Kerberos, then NTLM.
       - C(simple) - a plain LDAP bind; refused without TLS.
-      - C(ntlm) - SASL GSS-SPNEGO with NTLM (works on OpenSSL 3 / FIPS hosts, which lack MD4); TLS only.
+      - C(ntlm) - SASL GSS-SPNEGO with NTLM (pyspnego's own MD4, so it works on OpenSSL 3 / FIPS hosts).
     type: str
-    choices: [kerberos, simple, ntlm]
+    choices: [kerberos, simple, ntlm, negotiate]
     default: kerberos
   username:
     description: Bind user, C(user@REALM) for Kerberos, C(DOMAIN\user) or a DN for the others.
@@ -62,12 +67,15 @@ options:
     type: bool
     default: true
   search_base:
-    description: Base DN of searches; defaults to the domain's naming context (C(DC=example,DC=com)).
+    description:
+      - Base DN of searches; defaults to the domain's naming context (C(DC=example,DC=com) from O(domain), else
+        the DC's rootDSE C(defaultNamingContext)).
+      - Referrals to other domains are not followed; the search fails naming them.
     type: str
   timeout:
     description: Seconds for connecting and for each LDAP reply.
     type: int
     default: 10
 requirements:
-  - ldap3 >= 2.9.1, dnspython >= 2.4 and python-gssapi on the controller.
+  - sansldap, pyspnego[kerberos] >= 0.11, dnspython >= 2.4 and python-gssapi on the controller.
 """

@@ -26,8 +26,10 @@ options:
     type: str
     default: (!(userAccountControl:1.2.840.113556.1.4.803:=8192))
   attributes:
-    description: Extra LDAP attributes to fetch, available to O(compose) and O(groups) under C(winauth_ad.raw)
-      (present only when this option is set).
+    description:
+      - Extra LDAP attributes to fetch, available to O(compose) and O(groups) under C(winauth_ad.raw)
+        (present only when this option is set).
+      - "Each is a list of text values; binary values (C(objectSid), C(objectGUID)) are base64-encoded."
     type: list
     elements: str
     default: []
@@ -74,15 +76,10 @@ from ansible_collections.winauth.winrm.plugins.plugin_utils._ad.accounts import 
     SPN_OWNER_ATTRIBUTES,
     Account,
 )
-from ansible_collections.winauth.winrm.plugins.plugin_utils._ad.errors import ADError
-from ansible_collections.winauth.winrm.plugins.plugin_utils._ad.ldap import ADConnection
-from ansible_collections.winauth.winrm.plugins.plugin_utils._ad.settings import build_ad_settings
+from ansible_collections.winauth.winrm.plugins.plugin_utils._ad.base import ADPluginBase
 from ansible_collections.winauth.winrm.plugins.plugin_utils._kerberos.predict import TargetFacts, predict, spn_status
-from ansible_collections.winauth.winrm.plugins.plugin_utils._wsman.errors import SettingsError
 from ansible_collections.winauth.winrm.plugins.plugin_utils._wsman.settings import normalize_transports
 
-AD_OPTIONS = ("domain", "server", "port", "tls_mode", "auth", "username", "password", "ca_cert",
-              "validate_certs", "search_base", "timeout")
 STATUS_GROUPS = ("kerberos_ready", "spn_missing", "spn_collision", "unconstrained_delegation", "disabled")
 
 
@@ -103,21 +100,23 @@ def host_record(account: Account, owners: dict[str, Account], service: str, tran
     return record
 
 
-class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
+class InventoryModule(ADPluginBase, BaseInventoryPlugin, Constructable, Cacheable):
     NAME = "winauth.winrm.ad"
+    AD_PLUGIN = NAME
+    AD_ERROR = AnsibleParserError
 
     def verify_file(self, path: str) -> bool:
         return super().verify_file(path) and path.endswith((".ad.yml", ".ad.yaml"))
 
     def _fetch(self) -> list[dict[str, Any]]:
-        settings = build_ad_settings(**{k: self.get_option(k) for k in AD_OPTIONS})
         service = self.get_option("service")
         transport = self.get_option("transport")
         extra = list(self.get_option("attributes") or [])
         attributes = sorted(set(COMPUTER_ATTRIBUTES) | set(extra))
         user_filter = self.get_option("filter") or ""
         computer_filter = "(&(objectClass=computer)%s)" % user_filter
-        with ADConnection(settings) as ad:
+        # Without domain (server only) the searches run under the DC's rootDSE defaultNamingContext.
+        with self.ad_connection() as ad:
             computers = list(ad.search(computer_filter, attributes))
             # RBCD is a security descriptor: ask only which computers have one.
             rbcd = {e["dn"].lower() for e in ad.search(
@@ -152,10 +151,8 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
             except KeyError:
                 hosts = None
         if hosts is None:
-            try:
+            with self.ad_errors():
                 hosts = self._fetch()
-            except (ADError, SettingsError) as e:
-                raise AnsibleParserError("winauth.winrm.ad: %s" % e) from None
             if self.get_option("cache"):
                 self._cache[cache_key] = hosts
         for group in STATUS_GROUPS:

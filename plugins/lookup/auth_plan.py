@@ -72,21 +72,38 @@ _raw:
     fix: {description: Connection variables that would make Kerberos work., type: dict}
 """
 
+from collections.abc import Mapping
 from typing import Any
 
 from ansible.errors import AnsibleLookupError
 from ansible.plugins.lookup import LookupBase
 
-from ansible_collections.winauth.winrm.plugins.plugin_utils._ad.errors import ADError
-from ansible_collections.winauth.winrm.plugins.plugin_utils._ad.ldap import ADConnection
-from ansible_collections.winauth.winrm.plugins.plugin_utils._ad.settings import build_ad_settings
+from ansible_collections.winauth.winrm.plugins.plugin_utils._ad.base import ADPluginBase
 from ansible_collections.winauth.winrm.plugins.plugin_utils._kerberos.facts import DirectoryFacts, gather
 from ansible_collections.winauth.winrm.plugins.plugin_utils._kerberos.predict import predict
-from ansible_collections.winauth.winrm.plugins.plugin_utils._wsman.errors import SettingsError
 from ansible_collections.winauth.winrm.plugins.plugin_utils._wsman.settings import build_settings, normalize_transports
 
-AD_OPTIONS = ("domain", "server", "port", "tls_mode", "auth", "username", "password", "ca_cert",
-              "validate_certs", "search_base", "timeout")
+
+def _describe(term: Any) -> str:
+    """What a wrong term is, without its content (a hostvars dict would carry passwords)."""
+    if isinstance(term, Mapping):
+        keys = ", ".join(sorted(str(k) for k in term)[:5])
+        return "a %s with keys %s%s" % (type(term).__name__, keys or "(none)", ", …" if len(term) > 5 else "")
+    if isinstance(term, (list, tuple, set)):
+        return "a %s of %d items" % (type(term).__name__, len(term))
+    return "%s %r" % (type(term).__name__, term)
+
+
+def check_terms(terms: Any) -> list[str]:
+    """The terms as host names; raises AnsibleLookupError naming the first term that is not a string."""
+    for number, term in enumerate(terms, 1):
+        if not isinstance(term, str):
+            raise AnsibleLookupError(
+                "winauth.winrm.auth_plan: term %d is %s, not a host name: pass inventory host names or DNS names "
+                "as strings, e.g. query('winauth.winrm.auth_plan', *groups['windows']) or "
+                "lookup('winauth.winrm.auth_plan', inventory_hostname)" % (number, _describe(term))
+            )
+    return list(terms)
 
 
 def _host_connection(hostvars: Any, name: str, default_service: str) -> dict[str, Any]:
@@ -132,20 +149,22 @@ def _host_connection(hostvars: Any, name: str, default_service: str) -> dict[str
             "password": settings.password, "kinit_managed": kinit_managed, "host": name}
 
 
-class LookupModule(LookupBase):
-    def run(self, terms: list[str], variables: dict[str, Any] | None = None, **kwargs: Any) -> list[dict[str, Any]]:
+class LookupModule(ADPluginBase, LookupBase):
+    AD_PLUGIN = "winauth.winrm.auth_plan"
+    AD_ERROR = AnsibleLookupError
+
+    def run(self, terms: list[Any], variables: dict[str, Any] | None = None, **kwargs: Any) -> list[dict[str, Any]]:
         self.set_options(var_options=variables, direct=kwargs)
+        names = check_terms(terms)
         hostvars = (variables or {}).get("hostvars", {})
-        ad_opts = {k: self.get_option(k) for k in AD_OPTIONS}
-        use_ad = bool(ad_opts["domain"] or ad_opts["server"])
-        try:
-            ad = ADConnection(build_ad_settings(**ad_opts)) if use_ad else None
+        with self.ad_errors():
+            ad = self.ad_connection() if self.ad_configured() else None
             if ad is not None:
                 ad.open()
             directory = DirectoryFacts(ad) if ad is not None else None
             plans = []
             try:
-                for term in terms:
+                for term in names:
                     if term in hostvars:
                         conn = _host_connection(hostvars, term, self.get_option("service"))
                     else:
@@ -158,6 +177,4 @@ class LookupModule(LookupBase):
             finally:
                 if ad is not None:
                     ad.close()
-        except (ADError, SettingsError) as e:
-            raise AnsibleLookupError("winauth.winrm.auth_plan: %s" % e) from None
         return plans

@@ -35,24 +35,21 @@ def in_lab(lab: Lab, *cmd: str) -> tuple[float, subprocess.CompletedProcess[str]
 
 
 def add_computers(lab: Lab, count: int) -> float:
-    """Add ``count`` computer objects over LDAPS (runs inside the lab name space)."""
+    """Add ``count`` computer objects over LDAPS with ``ldapadd`` (runs inside the lab name space)."""
     d = json.loads((lab.dir / "hosts.json").read_text(encoding="utf-8"))["domain"]
-    script = f"""
-import ldap3, ssl
-tls = ldap3.Tls(validate=ssl.CERT_REQUIRED, ca_certs_file={d['ca']!r})
-server = ldap3.Server({d['dc']['fqdn']!r}, port=636, use_ssl=True, tls=tls, get_info=ldap3.NONE)
-conn = ldap3.Connection(server, user='LAB\\\\Administrator', password={d['admin']['password']!r}, auto_bind=True)
-for i in range({count}):
-    name = 'BENCH%05d' % i
-    ok = conn.add('CN=%s,CN=Computers,{d['base_dn']}' % name, ['top', 'person', 'organizationalPerson', 'user',
-                  'computer'], {{'sAMAccountName': name + '$', 'userAccountControl': 4096,
-                  'dNSHostName': name.lower() + '.{d['dns_domain']}',
-                  'servicePrincipalName': ['HOST/%s.{d['dns_domain']}' % name.lower(), 'HOST/' + name]}})
-    if not ok and conn.result['result'] != 68:
-        raise SystemExit(str(conn.result))
-"""
-    seconds, proc = in_lab(lab, sys.executable, "-c", script)
-    if proc.returncode != 0:
+    ldif = lab.dir / "bench-computers.ldif"
+    with ldif.open("w", encoding="utf-8") as out:
+        for i in range(count):
+            name = "BENCH%05d" % i
+            host = "%s.%s" % (name.lower(), d["dns_domain"])
+            out.write("dn: CN=%s,CN=Computers,%s\nobjectClass: computer\nsAMAccountName: %s$\n"
+                      "userAccountControl: 4096\ndNSHostName: %s\nservicePrincipalName: HOST/%s\n"
+                      "servicePrincipalName: HOST/%s\n\n" % (name, d["base_dn"], name, host, host, name))
+    # -c: an object left from an earlier run (entryAlreadyExists) does not stop the rest.
+    seconds, proc = in_lab(lab, "env", "LDAPTLS_CACERT=" + d["ca"], "ldapadd", "-c", "-x", "-H",
+                           "ldaps://%s" % d["dc"]["fqdn"], "-D", "LAB\\Administrator", "-w", d["admin"]["password"],
+                           "-f", str(ldif))
+    if proc.returncode not in (0, 68):
         raise SystemExit("adding computers failed: " + proc.stderr[-2000:])
     return seconds
 

@@ -178,15 +178,47 @@ def test_inventory_groups_and_vars(dlab: Lab, tmp_path: Path) -> None:
     assert "srv03.lab.test" not in wsman.get("spn_collision", {}).get("hosts", [])
 
 
-BINDS = [("kerberos", "principal"), ("simple", "down_level"), ("ntlm", "down_level"), ("ntlm", "upn")]
+BINDS = [("kerberos", "principal", "ldaps"), ("simple", "down_level", "ldaps"), ("ntlm", "down_level", "ldaps"),
+         ("ntlm", "upn", "ldaps"),
+         # sansldap + pyspnego (issue 6): Negotiate, StartTLS, and signed+sealed binds on plain LDAP (389).
+         ("negotiate", "principal", "ldaps"), ("kerberos", "principal", "starttls"), ("ntlm", "upn", "starttls"),
+         ("kerberos", "principal", "none"), ("ntlm", "down_level", "none"), ("negotiate", "principal", "none")]
 
 
-@pytest.mark.parametrize(("auth", "user"), BINDS)
-def test_inventory_binds(auth: str, user: str, dlab: Lab, tmp_path: Path) -> None:
+@pytest.mark.parametrize(("auth", "user", "tls_mode"), BINDS)
+def test_inventory_binds(auth: str, user: str, tls_mode: str, dlab: Lab, tmp_path: Path) -> None:
     account = domain(dlab)["users"]["ansible"]
-    run = _inventory(dlab, tmp_path, auth=auth, username=account[user])
+    run = _inventory(dlab, tmp_path, auth=auth, username=account[user], tls_mode=tls_mode)
     assert run.returncode == 0, run.stderr
     assert "srv01.lab.test" in json.loads(run.stdout)["_meta"]["hostvars"]
+
+
+def test_inventory_server_without_domain_reads_the_rootdse(dlab: Lab, tmp_path: Path) -> None:
+    run = _inventory(dlab, tmp_path, domain=None, server=[domain(dlab)["dc"]["fqdn"]])
+    assert run.returncode == 0, run.stderr
+    hostvars = json.loads(run.stdout)["_meta"]["hostvars"]
+    assert {"srv01.lab.test", "srv03.lab.test"} <= set(hostvars)
+
+
+def test_lookup_with_server_only(dlab: Lab) -> None:
+    d = domain(dlab)
+    expr = ("{{ lookup('winauth.winrm.auth_plan', 'srv03.lab.test', server='%s', ca_cert='%s', username='%s', "
+            "check_ticket=False, "
+            "password='%s') }}" % (d["dc"]["fqdn"], d["ca"], d["users"]["ansible"]["principal"],
+                                   d["users"]["ansible"]["password"]))
+    run = in_lab(dlab, "ansible", "localhost", "-m", "ansible.builtin.debug", "-a", "var=plan",
+                 "-e", json.dumps({"plan": expr}))
+    assert run.returncode == 0, run.stdout + run.stderr
+    plan = json.loads(run.stdout.split("=>", 1)[1])["plan"]
+    assert plan["protocol"] == "fail" and "0x80090322" in plan["reason"]  # the collision is seen: AD was searched
+
+
+def test_lookup_non_string_term(dlab: Lab) -> None:
+    run = in_lab(dlab, "ansible", "localhost", "-m", "ansible.builtin.debug", "-a",
+                 "msg={{ query('winauth.winrm.auth_plan', 42) }}")
+    assert run.returncode != 0
+    assert "term 1 is int 42, not a host name" in run.stdout + run.stderr
+    assert "Traceback" not in run.stdout + run.stderr
 
 
 def test_inventory_constructed_features_and_cache(dlab: Lab, tmp_path: Path) -> None:

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 from ansible_collections.winauth.winrm.plugins.plugin_utils._ad.errors import ADSettingsError
 
-AUTHS = ("kerberos", "simple", "ntlm")
+AUTHS = ("kerberos", "simple", "ntlm", "negotiate")
 TLS_MODES = ("ldaps", "starttls", "none")
 
 
@@ -86,12 +86,10 @@ def build_ad_settings(
             )
         if not username or not password:
             raise ADSettingsError("auth simple needs username and password")
-    if auth == "ntlm":
-        if not username or not password:
-            raise ADSettingsError("auth ntlm needs username (DOMAIN\\user or user@domain) and password")
-        if tls_mode == "none":
-            raise ADSettingsError("auth ntlm is only allowed over TLS (tls_mode ldaps or starttls)")
-    if auth == "kerberos" and password and not username:
+    # NTLM and Negotiate on tls_mode none sign and seal every message (like Kerberos), so TLS is not required.
+    if auth == "ntlm" and (not username or not password):
+        raise ADSettingsError("auth ntlm needs username (DOMAIN\\user or user@domain) and password")
+    if auth in ("kerberos", "negotiate") and password and not username:
         raise ADSettingsError("a password without a username: set username (user@REALM) too")
     if port is None:
         port = 636 if tls_mode == "ldaps" else 389

@@ -103,30 +103,56 @@ def ldapsearch_gssapi(uri: str, base: str, ldap_filter: str, attrs: list[str]) -
     return entries
 
 
+def _ldap_exchange(sock: Any, client: Any, message_id: int) -> list[Any]:
+    """Send what the sansldap client queued; read until the reply (or the SearchResultDone) for ``message_id``."""
+    import sansldap
+
+    sock.sendall(client.data_to_send())
+    replies: list[Any] = []
+    while True:
+        data = sock.recv(65536)
+        if not data:
+            raise RuntimeError("the DC closed the connection")
+        for message in client.receive(data):
+            if message.message_id != message_id:
+                continue
+            replies.append(message)
+            if not isinstance(message, (sansldap.SearchResultEntry, sansldap.SearchResultReference)):
+                return replies
+
+
 def ldaps_simple_bind(host: str, user: str, password: str, ca_file: str, base: str,
                       ldap_filter: str, attrs: list[str]) -> list[dict[str, Any]]:
-    """ldap3 over LDAPS with the lab CA (certificate and host name validated), simple bind."""
+    """LDAPS with the lab CA (certificate and host name validated), simple bind; sansldap + ssl, not our client."""
+    import socket
     import ssl
 
-    import ldap3
+    import sansldap
 
-    tls = ldap3.Tls(validate=ssl.CERT_REQUIRED, ca_certs_file=ca_file)
-    server = ldap3.Server(host, port=636, use_ssl=True, tls=tls, get_info=ldap3.NONE, connect_timeout=5)
-    with ldap3.Connection(server, user=user, password=password, auto_bind=True, raise_exceptions=True) as conn:
-        conn.search(base, ldap_filter, attributes=attrs)
-        return [{"dn": e.entry_dn, **{a: e[a].values for a in attrs}} for e in conn.entries]
+    context = ssl.create_default_context(cafile=ca_file)
+    with context.wrap_socket(socket.create_connection((host, 636), timeout=5), server_hostname=host) as sock:
+        client = sansldap.LDAPClient()
+        (bound,) = _ldap_exchange(sock, client, client.bind_simple(user, password))
+        if bound.result.result_code.value != 0:
+            raise RuntimeError(f"bind refused: {bound.result}")
+        replies = _ldap_exchange(sock, client, client.search_request(
+            base, filter=sansldap.LDAPFilter.from_string(ldap_filter), attributes=attrs))
+        return [{"dn": r.object_name, **{a.name: [v.decode() for v in a.values] for a in r.attributes}}
+                for r in replies if isinstance(r, sansldap.SearchResultEntry)]
 
 
 def ldap_simple_bind_plain(host: str, user: str, password: str) -> str:
-    """Simple bind over plain LDAP (389): the DC requires strong auth, so this reports the refusal."""
-    import ldap3
+    """Simple bind over plain LDAP (389): the DC requires strong auth, so this reports the refusal (RFC 4511 name)."""
+    import socket
 
-    server = ldap3.Server(host, port=389, get_info=ldap3.NONE, connect_timeout=5)
-    conn = ldap3.Connection(server, user=user, password=password)
-    conn.bind()
-    description: str = conn.result.get("description", "")
-    conn.unbind()
-    return description
+    import sansldap
+
+    with socket.create_connection((host, 389), timeout=5) as sock:
+        client = sansldap.LDAPClient()
+        (reply,) = _ldap_exchange(sock, client, client.bind_simple(user, password))
+    names = {8: "strongerAuthRequired", 0: "success"}
+    code = reply.result.result_code.value
+    return names.get(code, reply.result.result_code.name)
 
 
 def _post(conn: http.client.HTTPConnection, authorization: str | None, body: bytes = b"",

@@ -136,3 +136,54 @@ def test_transport_option_normalised(transport: str, protocol: str) -> None:
 def test_status_groups() -> None:
     assert STATUS_GROUPS == ("kerberos_ready", "spn_missing", "spn_collision", "unconstrained_delegation",
                              "disabled")
+
+
+# --------------------------------------------------------------------------- _fetch against a scripted DC
+
+
+class Options:
+    """get_option for an InventoryModule: the doc fragment defaults plus the given options."""
+
+    def __init__(self, **options: Any) -> None:
+        from ansible_collections.winauth.winrm.plugins.plugin_utils._ad.base import AD_OPTIONS
+
+        self.values: dict[str, Any] = {k: None for k in AD_OPTIONS}
+        self.values.update(tls_mode="ldaps", auth="kerberos", validate_certs=True, timeout=10, filter="",
+                           attributes=[], transport="kerberos", service="HTTP")
+        self.values.update(options)
+
+    def __call__(self, name: str) -> Any:
+        return self.values[name]
+
+
+def test_server_without_domain_searches_the_rootdse_naming_context(monkeypatch: pytest.MonkeyPatch) -> None:
+    from ansible_collections.winauth.winrm.plugins.inventory.ad import InventoryModule
+    from ansible_collections.winauth.winrm.tests.unit import fake_dc
+
+    dc, _spnego = fake_dc.install(monkeypatch)
+    dc.root_dse = {"defaultNamingContext": ["DC=corp,DC=example"]}
+    win01 = fake_dc.entry("CN=WIN01,CN=Computers,DC=corp,DC=example", sAMAccountName=["WIN01$"],
+                          dNSHostName=["win01.corp.example"], userAccountControl=["4096"],
+                          servicePrincipalName=["HOST/win01.corp.example"], objectClass=["top", "computer"])
+    dc.pages = [fake_dc.page([win01]), fake_dc.page([]), fake_dc.page([])]
+    plugin = InventoryModule()
+    monkeypatch.setattr(plugin, "get_option", Options(server=["dc1.corp.example"], auth="simple",
+                                                      username="CORP\\reader", password="pw"))
+    hosts = plugin._fetch()
+    assert [h["dns_host_name"] for h in hosts] == ["win01.corp.example"]
+    assert {s.base_object for s in dc.searches()} == {"DC=corp,DC=example"}  # no domain: the DC's own context
+
+
+def test_inventory_errors_name_the_plugin(monkeypatch: pytest.MonkeyPatch) -> None:
+    from ansible.errors import AnsibleParserError
+
+    from ansible_collections.winauth.winrm.plugins.inventory.ad import InventoryModule
+
+    plugin = InventoryModule()
+    monkeypatch.setattr(plugin, "get_option", Options(auth="simple", tls_mode="none", domain="lab.test",
+                                                      username="u", password="Secret-1"))
+    with pytest.raises(AnsibleParserError) as caught:
+        with plugin.ad_errors():
+            plugin._fetch()
+    assert str(caught.value).startswith("winauth.winrm.ad: a simple bind sends the password in clear")
+    assert "Secret-1" not in str(caught.value)

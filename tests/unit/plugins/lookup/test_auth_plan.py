@@ -8,7 +8,9 @@ import pytest
 from ansible.errors import AnsibleLookupError
 
 from ansible_collections.winauth.winrm.plugins.lookup import auth_plan
-from ansible_collections.winauth.winrm.plugins.lookup.auth_plan import AD_OPTIONS, LookupModule, _host_connection
+from ansible_collections.winauth.winrm.plugins.lookup.auth_plan import LookupModule, _host_connection
+from ansible_collections.winauth.winrm.plugins.plugin_utils._ad import base as _ad_base
+from ansible_collections.winauth.winrm.plugins.plugin_utils._ad.base import AD_OPTIONS
 from ansible_collections.winauth.winrm.plugins.plugin_utils._ad.errors import ADConnectError
 from ansible_collections.winauth.winrm.plugins.plugin_utils._kerberos.predict import TargetFacts
 from ansible_collections.winauth.winrm.plugins.plugin_utils._wsman.errors import SettingsError
@@ -312,7 +314,7 @@ class FakeADConnection:
 
 def test_run_with_ad_opens_passes_directory_and_closes(monkeypatch: pytest.MonkeyPatch) -> None:
     FakeADConnection.instances = []
-    monkeypatch.setattr(auth_plan, "ADConnection", FakeADConnection)
+    monkeypatch.setattr(_ad_base, "ADConnection", FakeADConnection)
     module, gathered = lookup(monkeypatch, domain="LAB.TEST")
     module.run(["win01.lab.test", "win02.lab.test"], variables={})
     ad = FakeADConnection.instances[0]
@@ -326,7 +328,7 @@ def test_run_ad_error_becomes_lookup_error(monkeypatch: pytest.MonkeyPatch) -> N
     def failing(settings: Any) -> FakeADConnection:
         return FakeADConnection(settings, fail=ADConnectError("no domain controller reachable: dc1:636 unreachable"))
 
-    monkeypatch.setattr(auth_plan, "ADConnection", failing)
+    monkeypatch.setattr(_ad_base, "ADConnection", failing)
     module, gathered = lookup(monkeypatch, server="dc1")
     with pytest.raises(AnsibleLookupError, match="winauth.winrm.auth_plan: no domain controller reachable"):
         module.run(["win01.lab.test"], variables={})
@@ -335,9 +337,46 @@ def test_run_ad_error_becomes_lookup_error(monkeypatch: pytest.MonkeyPatch) -> N
 
 def test_run_closes_ad_when_a_term_fails(monkeypatch: pytest.MonkeyPatch) -> None:
     FakeADConnection.instances = []
-    monkeypatch.setattr(auth_plan, "ADConnection", FakeADConnection)
+    monkeypatch.setattr(_ad_base, "ADConnection", FakeADConnection)
     module, _unused = lookup(monkeypatch, domain="lab.test")
     hostvars = FakeHostVars({"win01": {"ansible_winrm_transport": "digest"}})
     with pytest.raises(AnsibleLookupError):
         module.run(["win01"], variables={"hostvars": hostvars})
     assert FakeADConnection.instances[0].events == ["open", "close"]
+
+
+# --------------------------------------------------------------------------- terms that are not host names
+
+
+@pytest.mark.parametrize(("terms", "number", "described"), [
+    ([42], 1, "term 1 is int 42"),
+    (["win01.lab.test", None], 2, "term 2 is NoneType None"),
+    ([["win01", "win02"]], 1, "term 1 is a list of 2 items"),
+    ([{"ansible_host": "win01", "ansible_password": PASSWORD}], 1,
+     "term 1 is a dict with keys ansible_host, ansible_password"),
+])
+def test_non_string_term_is_named_with_what_to_pass(monkeypatch: pytest.MonkeyPatch, terms: list[Any], number: int,
+                                                    described: str) -> None:
+    module, gathered = lookup(monkeypatch, domain="lab.test")
+    FakeADConnection.instances = []
+    monkeypatch.setattr(_ad_base, "ADConnection", FakeADConnection)
+    with pytest.raises(AnsibleLookupError) as caught:
+        module.run(terms, variables={})
+    text = str(caught.value)
+    assert text.startswith("winauth.winrm.auth_plan: %s, not a host name: " % described)
+    assert "pass inventory host names or DNS names as strings" in text
+    assert "*groups['windows']" in text
+    assert PASSWORD not in text  # a hostvars dict passed by mistake is described by its keys only
+    assert gathered == [] and FakeADConnection.instances == []  # checked before AD or DNS is asked
+
+
+def test_many_keys_are_cut() -> None:
+    with pytest.raises(AnsibleLookupError, match=r"keys a, b, c, d, e, …, not a host name"):
+        auth_plan.check_terms([{k: 1 for k in "abcdefg"}])
+
+
+def test_string_subclasses_are_host_names() -> None:
+    class Unsafe(str):  # what Ansible's templating hands over (AnsibleUnsafeText, tagged str)
+        pass
+
+    assert auth_plan.check_terms([Unsafe("win01")]) == ["win01"]

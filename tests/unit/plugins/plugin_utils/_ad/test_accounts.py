@@ -110,7 +110,7 @@ def test_decode_enctypes_ignores_unknown_bits() -> None:
 # --------------------------------------------------------------------------- Account.from_entry
 
 WIN01_LIST_SHAPED: dict[str, Any] = {
-    # What ldap3 yields without a schema (get_info=NONE): every value a list of strings.
+    # What ADConnection.search yields: every value a list of strings (binary values base64 text).
     "dn": "CN=WIN01,CN=Computers,DC=lab,DC=test",
     "sAMAccountName": ["WIN01$"],
     "dNSHostName": ["WIN01.Lab.Test"],
@@ -125,7 +125,7 @@ WIN01_LIST_SHAPED: dict[str, Any] = {
 }
 
 WIN01_SCALAR_SHAPED: dict[str, Any] = {
-    # What ldap3 yields with a schema: single-valued attributes as scalars, ints as ints.
+    # What a schema-aware LDAP client would yield: single-valued attributes as scalars, ints as ints.
     "dn": "CN=WIN01,CN=Computers,DC=lab,DC=test",
     "sAMAccountName": "WIN01$",
     "dNSHostName": "WIN01.Lab.Test",
@@ -172,7 +172,7 @@ def test_from_entry_missing_attributes() -> None:
     assert a.operating_system is None
 
 
-def test_from_entry_empty_lists_as_ldap3_returns_absent_attributes() -> None:
+def test_from_entry_empty_lists_as_absent_attributes() -> None:
     entry = {"dn": "CN=X,DC=lab,DC=test", "sAMAccountName": [], "dNSHostName": [], "servicePrincipalName": [],
              "userAccountControl": [], "msDS-AllowedToDelegateTo": [],
              "msDS-AllowedToActOnBehalfOfOtherIdentity": [], "msDS-SupportedEncryptionTypes": [],

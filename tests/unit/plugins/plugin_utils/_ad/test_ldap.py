@@ -1,23 +1,25 @@
 # Copyright: (c) 2026, winauth.winrm contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""ADConnection against a scripted DC that speaks real LDAP (tests/unit/fake_dc.py), pyspnego faked."""
+
 from __future__ import annotations
 
 import datetime
-import enum
 import hashlib
+import socket
 import ssl
-import sys
-import types
-from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
-import ldap3
 import pytest
+import sansldap
+import spnego
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ed25519, rsa
 from cryptography.x509.oid import NameOID
-from ldap3.core import exceptions as ldap_exc
+from sansldap._messages import PackingOptions  # to pack a notice of disconnection, which no session sends
+from spnego.channel_bindings import GssChannelBindings
 
 from ansible_collections.winauth.winrm.plugins.plugin_utils._ad import ldap as _ad_ldap
 from ansible_collections.winauth.winrm.plugins.plugin_utils._ad.errors import (
@@ -25,24 +27,38 @@ from ansible_collections.winauth.winrm.plugins.plugin_utils._ad.errors import (
     ADConnectError,
     ADError,
     ADSearchError,
+    ADSettingsError,
 )
-from ansible_collections.winauth.winrm.plugins.plugin_utils._ad.ldap import PAGE_SIZE, ADConnection, _gss_text
+from ansible_collections.winauth.winrm.plugins.plugin_utils._ad.ldap import PAGE_SIZE, ADConnection, result_name
 from ansible_collections.winauth.winrm.plugins.plugin_utils._ad.settings import build_ad_settings
+from ansible_collections.winauth.winrm.plugins.plugin_utils._kerberos import kdc
+from ansible_collections.winauth.winrm.tests.unit import fake_dc, fake_gssapi
+from ansible_collections.winauth.winrm.tests.unit.fake_dc import (
+    IN_PROGRESS,
+    KERBEROS_ACCEPTED,
+    NTLM_ACCEPTED,
+    FakeDC,
+    FakeSpnego,
+    Reply,
+    entry,
+    page,
+    reference,
+)
 
 PASSWORD = "Pa55w0rd!ldap-secret"
-PAGED_OID = "1.2.840.113556.1.4.319"
-CERT_FAILED = ("socket ssl wrapping error: [SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed: "
-               "self-signed certificate in certificate chain (_ssl.c:1006)")
-INVALID_CREDENTIALS = {"result": 49, "description": "invalidCredentials",
-                       "message": "80090308: LdapErr: DSID-0C09044E, comment: AcceptSecurityContext error, "
-                                  "data 52e, v4563"}
-STRONGER_AUTH = {"result": 8, "description": "strongerAuthRequired",
-                 "message": "00002028: LdapErr: DSID-0C090259, comment: The server requires binds to turn on "
-                            "integrity checking if SSL\\TLS are not already active on the connection"}
+CERT_FAILED = ("[SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed: self-signed certificate in certificate "
+               "chain (_ssl.c:1006)")
+INVALID_CREDENTIALS = Reply(code=49, message="80090308: LdapErr: DSID-0C09044E, comment: AcceptSecurityContext "
+                                             "error, data 52e, v4563")
+STRONGER_AUTH = Reply(code=8, message="00002028: LdapErr: DSID-0C090259, comment: The server requires binds to turn "
+                                      "on integrity checking if SSL\\TLS are not already active on the connection")
 NO_CREDENTIALS = ("Major (851968): Unspecified GSS failure, Minor (2529639053): No Kerberos credentials "
                   "available (default cache: FILE:/tmp/krb5cc_1000)")
 # sha256WithRSAEncryption; its last byte 0x05 is sha1WithRSAEncryption, 0x04 md5WithRSAEncryption.
 SHA256_WITH_RSA = bytes.fromhex("06092a864886f70d01010b")
+INSIDE_TLS = spnego.ContextReq.mutual_auth | spnego.ContextReq.no_integrity
+SIGN_AND_SEAL = (spnego.ContextReq.mutual_auth | spnego.ContextReq.sequence_detect | spnego.ContextReq.integrity
+                 | spnego.ContextReq.confidentiality)
 
 
 # --------------------------------------------------------------------------- certificates
@@ -75,128 +91,27 @@ def end_point(der: bytes, algorithm: str = "sha256") -> bytes:
     return b"tls-server-end-point:" + hashlib.new(algorithm, der).digest()
 
 
-class TLSSocket:
-    """An ssl.SSLSocket as far as channel bindings go."""
 
-    def __init__(self, der: bytes | None) -> None:
-        self.der = der
-        self.asked: list[bool] = []
-
-    def getpeercert(self, binary_form: bool = False) -> bytes | None:
-        self.asked.append(binary_form)
-        return self.der
-
-
-class PlainSocket:
-    """A socket.socket: no getpeercert at all."""
-
-
-# --------------------------------------------------------------------------- fake ldap3
-
-
-class FakeServer:
-    def __init__(self, host: str, **kwargs: Any) -> None:
-        self.host = host
-        self.kwargs = kwargs
-
-
-class FakeConnection:
-    """ldap3.Connection as _ad_ldap drives it; behaviour per host comes from the :class:`FakeLDAP`."""
-
-    def __init__(self, ldap: FakeLDAP, server: FakeServer, **kwargs: Any) -> None:
-        self.ldap = ldap
-        self.server = server
-        self.kwargs = kwargs
-        self.behaviour = ldap.hosts.get(server.host, {})
-        self.authentication = kwargs.get("authentication")
-        self.sasl_mechanism: Any = None
-        self.sasl_credentials: Any = None
-        self.user: Any = None
-        self.password: Any = None
-        self.result: Any = None
-        self.response: Any = None
-        self.bound = False
-        self.unbound = False
-        self.searches: list[dict[str, Any]] = []
-        self.socket: Any = None
-        ldap.connections.append(self)
-
-    def open(self) -> None:
-        self.ldap.events.append(("open", self.server.host))
-        error = self.behaviour.get("open")
-        if error is not None:
-            raise error
-        self.socket = TLSSocket(self.ldap.peer_cert) if self.server.kwargs.get("use_ssl") else PlainSocket()
-
-    def start_tls(self) -> bool:
-        self.ldap.events.append(("start_tls", self.server.host))
-        outcome = self.behaviour.get("start_tls", True)
-        if isinstance(outcome, BaseException):
-            raise outcome
-        if not outcome:
-            self.result = {"result": 2, "description": "protocolError", "message": "unsupported extended operation"}
-        else:
-            self.socket = TLSSocket(self.ldap.peer_cert)  # ldap3 swaps in the wrapped socket
-        return bool(outcome)
-
-    def bind(self) -> bool:
-        self.ldap.events.append(("bind", self.server.host))
-        outcome = self.behaviour.get("bind", True)
-        if isinstance(outcome, BaseException):
-            raise outcome
-        if outcome is True:
-            self.bound = True
-            self.result = {"result": 0, "description": "success"}
-            return True
-        self.result = outcome
-        return False
-
-    def search(self, search_base: str, search_filter: str, **kwargs: Any) -> bool:
-        self.searches.append({"base": search_base, "filter": search_filter, **kwargs})
-        page = self.ldap.pages.pop(0)
-        if isinstance(page, BaseException):
-            raise page
-        ok, self.result, self.response = page
-        return ok
-
-    def unbind(self) -> None:
-        self.ldap.events.append(("unbind", self.server.host))
-        self.unbound = True
-        if self.behaviour.get("unbind") is not None:
-            raise self.behaviour["unbind"]
-
-
-class FakeLDAP:
-    """Installed over ldap3.Server/ldap3.Connection; ``hosts`` scripts each DC, ``pages`` the searches."""
-
-    def __init__(self) -> None:
-        self.hosts: dict[str, dict[str, Any]] = {}
-        self.pages: list[Any] = []
-        self.connections: list[FakeConnection] = []
-        self.servers: list[FakeServer] = []
-        self.events: list[tuple[str, str]] = []
-        self.peer_cert: bytes | None = DC_CERT  # what the DC's TLS socket presents
-
-    def server(self, host: str, **kwargs: Any) -> FakeServer:
-        srv = FakeServer(host, **kwargs)
-        self.servers.append(srv)
-        return srv
-
-    def connection(self, server: FakeServer, **kwargs: Any) -> FakeConnection:
-        return FakeConnection(self, server, **kwargs)
+# --------------------------------------------------------------------------- fixtures
 
 
 @pytest.fixture
-def ldap(monkeypatch: pytest.MonkeyPatch) -> FakeLDAP:
-    fake = FakeLDAP()
-    monkeypatch.setattr(_ad_ldap.ldap3, "Server", fake.server)
-    monkeypatch.setattr(_ad_ldap.ldap3, "Connection", fake.connection)
-
-    def no_dns(domain: str, timeout: float = 5.0) -> list[str]:
-        raise AssertionError("no DNS discovery expected")
-
-    monkeypatch.setattr(_ad_ldap, "discover_dcs", no_dns)
+def dc(monkeypatch: pytest.MonkeyPatch) -> FakeDC:
+    fake, spnego_fake = fake_dc.install(monkeypatch)
+    fake.peer_cert = DC_CERT
+    fake.spnego = spnego_fake  # type: ignore[attr-defined]
     return fake
+
+
+@pytest.fixture
+def sp(dc: FakeDC) -> FakeSpnego:
+    """The fake pyspnego of the ``dc`` fixture."""
+    return dc.spnego  # type: ignore[attr-defined,no-any-return]
+
+
+@pytest.fixture
+def gss(monkeypatch: pytest.MonkeyPatch) -> fake_gssapi.FakeGSSAPI:
+    return fake_gssapi.install(monkeypatch)
 
 
 def simple(**kwargs: Any) -> Any:
@@ -206,194 +121,40 @@ def simple(**kwargs: Any) -> Any:
     return build_ad_settings(**base)
 
 
-def entry(dn: str, **attributes: Any) -> dict[str, Any]:
-    return {"type": "searchResEntry", "dn": dn, "attributes": attributes}
-
-
-def page(entries: list[dict[str, Any]], cookie: bytes | None) -> tuple[bool, dict[str, Any], list[dict[str, Any]]]:
-    controls = {PAGED_OID: {"description": "", "criticality": False, "value": {"size": 0, "cookie": cookie}}}
-    return True, {"result": 0, "description": "success", "controls": controls}, entries
-
-
-def bound(ldap: FakeLDAP, **kwargs: Any) -> ADConnection:
+def bound(dc: FakeDC, **kwargs: Any) -> ADConnection:
     conn = ADConnection(simple(**kwargs))
     conn.open()
     return conn
 
 
-# --------------------------------------------------------------------------- fake python-gssapi and SASL round trips
+def kerberos(dc: FakeDC, **kwargs: Any) -> ADConnection:
+    """A Kerberos bind the DC accepts (unless ``dc.sasl`` is scripted otherwise first)."""
+    if not dc.sasl:
+        dc.sasl = [Reply(r.code, r.message, r.creds) for r in KERBEROS_ACCEPTED]
+    conn = ADConnection(build_ad_settings(**{"server": "dc1", **kwargs}))
+    conn.open()
+    return conn
 
 
-class RequirementFlag(enum.IntFlag):
-    """gssapi.RequirementFlag: same names and values."""
-
-    delegate_to_peer = 1
-    mutual_authentication = 2
-    replay_detection = 4
-    out_of_sequence_detection = 8
-    confidentiality = 16
-    integrity = 32
-
-
-class GSSError(Exception):
-    """gssapi.raw.GSSError."""
-
-
-@dataclass(frozen=True)
-class GssName:
-    """gssapi.Name(base, name_type)."""
-
-    base: str
-    name_type: str
-
-
-@dataclass(frozen=True)
-class ChannelBindings:
-    """gssapi.raw.ChannelBindings (keyword arguments as python-gssapi spells them)."""
-
-    initiator_address_type: Any = None
-    initiator_address: Any = None
-    acceptor_address_type: Any = None
-    acceptor_address: Any = None
-    application_data: Any = None
-
-
-KRB5_MECH = "1.2.840.113554.1.2.2"
-SERVER_LAYERS = b"\x07\x00\x10\x00"  # the DC offers every layer, 4 KiB
-NO_SECURITY_LAYER = bytes([1, 0, 0, 0])
-
-
-class FakeGssapi:
-    """python-gssapi as _ad_ldap drives it, put in sys.modules; records every context and call.
-
-    The Kerberos context sends ``AP-REQ``, completes on the DC's ``AP-REP`` (mutual
-    authentication) and afterwards unwraps/wraps the RFC 4752 security-layer messages.
-    ``step_errors[n]`` makes the n-th step (1-based) raise; ``logon_error`` fails the password logon.
-    """
-
-    def __init__(self) -> None:
-        self.contexts: list[dict[str, Any]] = []
-        self.calls: list[tuple[Any, ...]] = []
-        self.step_errors: dict[int, Exception] = {}
-        self.logon_error: Exception | None = None
-        fake = self
-
-        class SecurityContext:
-            def __init__(self, **kwargs: Any) -> None:
-                fake.contexts.append(kwargs)
-                self.complete = False
-                self.steps = 0
-
-            def step(self, token: bytes | None = None) -> bytes | None:
-                fake.calls.append(("step", token))
-                self.steps += 1
-                if self.steps in fake.step_errors:
-                    raise fake.step_errors[self.steps]
-                if self.complete:
-                    raise AssertionError("step() on a complete context")
-                if token is None:
-                    return b"AP-REQ"
-                self.complete = True
-                return None
-
-            def unwrap(self, message: bytes) -> Any:
-                fake.calls.append(("unwrap", message))
-                assert self.complete, "unwrap() before the context is complete"
-                return types.SimpleNamespace(message=SERVER_LAYERS, encrypted=False, qop=0)
-
-            def wrap(self, message: bytes, encrypt: bool) -> Any:
-                fake.calls.append(("wrap", message, encrypt))
-                assert self.complete, "wrap() before the context is complete"
-                return types.SimpleNamespace(message=b"WRAPPED(" + message + b")", encrypted=encrypt)
-
-        def acquire_cred_with_password(name: GssName, password: bytes, lifetime: Any = None, mechs: Any = None,
-                                       usage: str = "both") -> Any:
-            fake.calls.append(("acquire_cred_with_password", name, password, usage))
-            if fake.logon_error is not None:
-                raise fake.logon_error
-            return types.SimpleNamespace(creds="TGT of %s" % name.base, mechs=None, lifetime=36000)
-
-        self.raw = types.ModuleType("gssapi.raw")
-        self.raw.ChannelBindings = ChannelBindings  # type: ignore[attr-defined]
-        self.raw.GSSError = GSSError  # type: ignore[attr-defined]
-        self.raw.acquire_cred_with_password = acquire_cred_with_password  # type: ignore[attr-defined]
-        self.module = types.ModuleType("gssapi")
-        self.module.raw = self.raw  # type: ignore[attr-defined]
-        self.module.SecurityContext = SecurityContext  # type: ignore[attr-defined]
-        self.module.Name = GssName  # type: ignore[attr-defined]
-        self.module.NameType = types.SimpleNamespace(  # type: ignore[attr-defined]
-            user="user", hostbased_service="hostbased_service",
-        )
-        self.module.MechType = types.SimpleNamespace(kerberos=KRB5_MECH)  # type: ignore[attr-defined]
-        self.module.RequirementFlag = RequirementFlag  # type: ignore[attr-defined]
-
-    def context(self) -> dict[str, Any]:
-        """The one security context made."""
-        assert len(self.contexts) == 1, self.contexts
-        return self.contexts[0]
-
-
-class FakeSASL:
-    """Stands in for ``send_sasl_negotiation``: records (mechanism, token), answers from ``replies``."""
-
-    def __init__(self, ldap: FakeLDAP, replies: list[dict[str, Any]]) -> None:
-        self.ldap = ldap
-        self.replies = replies
-        self.sent: list[tuple[str, bytes]] = []
-
-    def send(self, conn: FakeConnection, controls: Any, payload: bytes) -> dict[str, Any]:
-        assert controls is None
-        assert isinstance(payload, bytes)
-        self.ldap.events.append(("sasl", conn.server.host))
-        self.sent.append((conn.sasl_mechanism, payload))
-        if not self.replies:
-            raise AssertionError("unexpected SASL round trip %r" % (payload,))
-        return self.replies.pop(0)
-
-
-# A Kerberos bind a DC accepts: AP-REP (in progress), the security-layer offer (in progress), success.
-KERBEROS_ACCEPTED = [{"result": 14, "description": "saslBindInProgress", "saslCreds": b"AP-REP"},
-                     {"result": 14, "description": "saslBindInProgress", "saslCreds": b"LAYER-OFFER"},
-                     {"result": 0, "description": "success", "saslCreds": None}]
-KERBEROS_TOKENS = [("GSSAPI", b"AP-REQ"), ("GSSAPI", b""), ("GSSAPI", b"WRAPPED(\x01\x00\x00\x00)")]
-KERBEROS_CALLS = [("step", None), ("step", b"AP-REP"), ("unwrap", b"LAYER-OFFER"), ("wrap", NO_SECURITY_LAYER, False)]
-WITH_TLS = RequirementFlag.mutual_authentication | RequirementFlag.out_of_sequence_detection
-WITHOUT_TLS = WITH_TLS | RequirementFlag.integrity
-
-
-@dataclass
-class Kerberos:
-    gss: FakeGssapi
-    sasl: FakeSASL
-
-
-@pytest.fixture
-def kerberos(ldap: FakeLDAP, monkeypatch: pytest.MonkeyPatch) -> Kerberos:
-    """A fake python-gssapi and a DC that accepts the Kerberos bind (change ``sasl.replies`` to refuse)."""
-    gss = FakeGssapi()
-    monkeypatch.setitem(sys.modules, "gssapi", gss.module)
-    monkeypatch.setitem(sys.modules, "gssapi.raw", gss.raw)
-    sasl = FakeSASL(ldap, [dict(reply) for reply in KERBEROS_ACCEPTED])
-    monkeypatch.setattr(_ad_ldap, "send_sasl_negotiation", sasl.send)
-    return Kerberos(gss, sasl)
+def binds(dc: FakeDC) -> list[Any]:
+    return [r for r in dc.requests if isinstance(r, sansldap.BindRequest)]
 
 
 # --------------------------------------------------------------------------- open: servers, TLS
 
 
-def test_open_tries_servers_in_order_and_binds_the_first_reachable(ldap: FakeLDAP) -> None:
-    ldap.hosts["dc1"] = {"open": ldap_exc.LDAPSocketOpenError("socket connection error while opening: "
-                                                              "[Errno 111] Connection refused")}
-    ldap.hosts["dc2"] = {"open": ldap_exc.LDAPSocketOpenError("socket connection error while opening: timed out")}
+def test_open_tries_servers_in_order_and_binds_the_first_reachable(dc: FakeDC) -> None:
+    dc.host("dc1").connect = ConnectionRefusedError(111, "Connection refused")
+    dc.host("dc2").connect = TimeoutError("timed out")
     conn = ADConnection(simple(server="dc1, dc2, dc3"))
     conn.open()
     assert conn.server_name == "dc3"
-    assert ldap.events == [("open", "dc1"), ("open", "dc2"), ("open", "dc3"), ("bind", "dc3")]
+    assert dc.events == [("open", "dc1"), ("open", "dc2"), ("open", "dc3"), ("tls", "dc3"), ("bind", "dc3")]
 
 
-def test_open_reports_every_failure(ldap: FakeLDAP) -> None:
-    ldap.hosts["dc1"] = {"open": ldap_exc.LDAPSocketOpenError("[Errno 111] Connection refused")}
-    ldap.hosts["dc2"] = {"open": ldap_exc.LDAPSocketOpenError("[Errno 113] No route to host")}
+def test_open_reports_every_failure(dc: FakeDC) -> None:
+    dc.host("dc1").connect = ConnectionRefusedError(111, "Connection refused")
+    dc.host("dc2").connect = OSError(113, "No route to host")
     with pytest.raises(ADConnectError) as caught:
         ADConnection(simple(server="dc1,dc2")).open()
     text = str(caught.value)
@@ -401,11 +162,11 @@ def test_open_reports_every_failure(ldap: FakeLDAP) -> None:
     assert "dc1:636 unreachable ([Errno 111] Connection refused)" in text
     assert "dc2:636 unreachable ([Errno 113] No route to host)" in text
     assert text.index("dc1") < text.index("dc2")
-    assert ("bind", "dc1") not in ldap.events and ("bind", "dc2") not in ldap.events
+    assert ("bind", "dc1") not in dc.events and ("bind", "dc2") not in dc.events
 
 
-def test_certificate_failure_mentions_ca_cert(ldap: FakeLDAP) -> None:
-    ldap.hosts["dc1.lab.test"] = {"open": ldap_exc.LDAPSocketOpenError(CERT_FAILED)}
+def test_certificate_failure_mentions_ca_cert(dc: FakeDC) -> None:
+    dc.host("dc1.lab.test").tls = ssl.SSLCertVerificationError(1, CERT_FAILED)
     with pytest.raises(ADConnectError) as caught:
         ADConnection(simple()).open()
     text = str(caught.value)
@@ -413,96 +174,105 @@ def test_certificate_failure_mentions_ca_cert(ldap: FakeLDAP) -> None:
     assert "TLS certificate not trusted or does not match the name" in text
     assert "ca_cert" in text
     assert "CERTIFICATE_VERIFY_FAILED" in text
+    assert dc.sockets[0].closed
 
 
-def test_hostname_mismatch_mentions_ca_cert(ldap: FakeLDAP) -> None:
-    ldap.hosts["10.0.0.5"] = {"open": ldap_exc.LDAPSocketOpenError(
-        "socket ssl wrapping error: certificate {...} doesn't match any name in ['10.0.0.5'] ")}
+def test_hostname_mismatch_mentions_ca_cert(dc: FakeDC) -> None:
+    dc.host("10.0.0.5").tls = ssl.SSLCertVerificationError(
+        1, "[SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed: IP address mismatch, certificate is not "
+           "valid for '10.0.0.5'. (_ssl.c:1006)")
     with pytest.raises(ADConnectError, match="ca_cert"):
         ADConnection(simple(server="10.0.0.5")).open()
 
 
-def test_long_error_text_cut(ldap: FakeLDAP) -> None:
-    ldap.hosts["dc1.lab.test"] = {"open": ldap_exc.LDAPSocketOpenError("x" * 1000)}
+def test_long_error_text_cut(dc: FakeDC) -> None:
+    dc.host("dc1.lab.test").connect = OSError("x" * 1000)
     with pytest.raises(ADConnectError) as caught:
         ADConnection(simple()).open()
     assert "x" * 200 + "…" in str(caught.value)
     assert "x" * 201 not in str(caught.value)
 
 
-def test_other_ldap_errors_while_connecting(ldap: FakeLDAP) -> None:
-    ldap.hosts["dc1.lab.test"] = {"open": ldap_exc.LDAPSessionTerminatedByServerError("session terminated")}
-    with pytest.raises(ADConnectError, match=r"dc1.lab.test:636: session terminated"):
-        ADConnection(simple()).open()
+def test_other_ldap_errors_while_connecting(dc: FakeDC) -> None:
+    notice = sansldap.ExtendedResponse(
+        message_id=0, controls=[], name=sansldap.ExtendedOperations.LDAP_NOTICE_OF_DISCONNECTION.value, value=None,
+        result=sansldap.LDAPResult(sansldap.LDAPResultCode.UNAVAILABLE, "", "session terminated"))
+    dc.host("dc1.lab.test").start_tls = notice.pack(PackingOptions())
+    with pytest.raises(ADConnectError) as caught:
+        ADConnection(simple(tls_mode="starttls")).open()
+    assert "dc1.lab.test:389: Peer has sent a NoticeOfDisconnect response UNAVAILABLE: session terminated" \
+        in str(caught.value)
+    assert dc.sockets[0].closed
 
 
-def test_ldaps_server_and_tls_arguments(ldap: FakeLDAP) -> None:
-    conn = bound(ldap, timeout=7, port=3269)
-    srv = ldap.servers[0]
-    assert srv.host == "dc1.lab.test"
-    assert srv.kwargs["port"] == 3269
-    assert srv.kwargs["use_ssl"] is True
-    assert srv.kwargs["connect_timeout"] == 7
-    assert srv.kwargs["get_info"] == ldap3.NONE
-    tls = srv.kwargs["tls"]
-    assert tls.validate == ssl.CERT_REQUIRED
-    c = ldap.connections[0]
-    assert c.kwargs["authentication"] == ldap3.ANONYMOUS
-    assert c.kwargs["receive_timeout"] == 7
-    assert c.kwargs["raise_exceptions"] is False
-    assert c.kwargs["read_only"] is True
-    assert ("start_tls", "dc1.lab.test") not in ldap.events
+def test_ldaps_socket_and_tls_arguments(dc: FakeDC) -> None:
+    conn = bound(dc, timeout=7, port=3269)
+    sock = dc.sockets[0]
+    assert (sock.host, sock.port, sock.timeout) == ("dc1.lab.test", 3269, 7)
+    context, host = dc.tls_contexts[0]
+    assert host == "dc1.lab.test"  # the name the certificate must carry
+    assert context.verify_mode == ssl.CERT_REQUIRED and context.check_hostname is True
+    assert ("start_tls", "dc1.lab.test") not in dc.events
     assert conn.server_name == "dc1.lab.test"
 
 
-def test_validate_certs_false_and_ca_cert(ldap: FakeLDAP, monkeypatch: pytest.MonkeyPatch) -> None:
-    made: list[dict[str, Any]] = []
-
-    def tls(**kwargs: Any) -> dict[str, Any]:
-        made.append(kwargs)
-        return kwargs
-
-    monkeypatch.setattr(_ad_ldap.ldap3, "Tls", tls)
-    bound(ldap, validate_certs=False, ca_cert="/etc/pki/lab-ca.pem")
-    assert made[0]["validate"] == ssl.CERT_NONE
-    assert made[0]["ca_certs_file"] == "/etc/pki/lab-ca.pem"
-    bound(ldap)
-    assert made[1]["validate"] == ssl.CERT_REQUIRED
-    assert made[1]["ca_certs_file"] is None
+def test_validate_certs_false_and_ca_cert(dc: FakeDC, tmp_path: Path) -> None:
+    ca = tmp_path / "lab-ca.pem"
+    ca.write_bytes(fake_dc.DC_PEM)
+    bound(dc, validate_certs=False, ca_cert=str(ca))
+    context = dc.tls_contexts[0][0]
+    assert context.verify_mode == ssl.CERT_NONE and context.check_hostname is False
+    assert [c["subject"] for c in context.get_ca_certs()] == [((("commonName", "dc1.lab.test"),),)]
+    bound(dc)
+    context = dc.tls_contexts[1][0]
+    assert context.verify_mode == ssl.CERT_REQUIRED and context.check_hostname is True
+    assert ((("commonName", "dc1.lab.test"),),) not in [c["subject"] for c in context.get_ca_certs()]
 
 
-def test_starttls_started_before_bind(ldap: FakeLDAP) -> None:
-    bound(ldap, tls_mode="starttls")
-    assert ldap.servers[0].kwargs["use_ssl"] is False
-    assert ldap.servers[0].kwargs["port"] == 389
-    assert ldap.events == [("open", "dc1.lab.test"), ("start_tls", "dc1.lab.test"), ("bind", "dc1.lab.test")]
+@pytest.mark.parametrize("content", [None, b"not a certificate\n"])
+def test_unusable_ca_cert_is_a_settings_error(dc: FakeDC, tmp_path: Path, content: bytes | None) -> None:
+    ca = tmp_path / "ca.pem"
+    if content is not None:
+        ca.write_bytes(content)
+    with pytest.raises(ADSettingsError) as caught:
+        ADConnection(simple(ca_cert=str(ca))).open()
+    assert "ca_cert %r cannot be used" % str(ca) in str(caught.value)
+    assert "PEM file of the CA" in str(caught.value)
+    assert dc.events == []  # nothing was sent anywhere
 
 
-def test_starttls_refused(ldap: FakeLDAP) -> None:
-    ldap.hosts["dc1.lab.test"] = {"start_tls": False}
+def test_starttls_started_before_bind(dc: FakeDC) -> None:
+    bound(dc, tls_mode="starttls")
+    assert dc.sockets[0].port == 389
+    assert dc.events == [("open", "dc1.lab.test"), ("start_tls", "dc1.lab.test"), ("tls", "dc1.lab.test"),
+                         ("bind", "dc1.lab.test")]
+    assert dc.requests[0].name == _ad_ldap.START_TLS_OID
+
+
+def test_starttls_refused(dc: FakeDC) -> None:
+    dc.host("dc1.lab.test").start_tls = Reply(code=2, message="unsupported extended operation")
     with pytest.raises(ADConnectError) as caught:
         ADConnection(simple(tls_mode="starttls")).open()
-    assert "dc1.lab.test:389 refused StartTLS" in str(caught.value)
+    assert "dc1.lab.test:389 refused StartTLS: protocolError unsupported extended operation" in str(caught.value)
+    assert ("tls", "dc1.lab.test") not in dc.events
 
 
-def test_no_tls_mode_none_skips_starttls(ldap: FakeLDAP, kerberos: Kerberos) -> None:
-    conn = ADConnection(build_ad_settings(server="dc1", tls_mode="none"))
-    conn.open()
-    assert ldap.events == [("open", "dc1"), ("sasl", "dc1"), ("sasl", "dc1"), ("sasl", "dc1")]
-    assert ldap.servers[0].kwargs["use_ssl"] is False
-    assert ldap.servers[0].kwargs["port"] == 389
-    assert ldap.connections[0].bound is True
+def test_no_tls_mode_none_skips_starttls(dc: FakeDC, sp: FakeSpnego) -> None:
+    kerberos(dc, tls_mode="none")
+    assert dc.events == [("open", "dc1"), ("sasl", "dc1")]
+    assert dc.sockets[0].port == 389
+    assert dc.sockets[0].tls is False and dc.sockets[0].sealed is True
 
 
-def test_starttls_certificate_failure_mentions_ca_cert(ldap: FakeLDAP) -> None:
-    ldap.hosts["dc1.lab.test"] = {"start_tls": ldap_exc.LDAPStartTLSError(
-        "wrap socket error: [SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed: self-signed certificate")}
+def test_starttls_certificate_failure_mentions_ca_cert(dc: FakeDC) -> None:
+    dc.host("dc1.lab.test").tls = ssl.SSLCertVerificationError(
+        1, "[SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed: self-signed certificate")
     with pytest.raises(ADConnectError) as caught:
         ADConnection(simple(tls_mode="starttls")).open()
     assert "ca_cert" in str(caught.value)
 
 
-def test_discovery_when_no_server(ldap: FakeLDAP, kerberos: Kerberos, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_discovery_when_no_server(dc: FakeDC, sp: FakeSpnego, monkeypatch: pytest.MonkeyPatch) -> None:
     asked: list[tuple[str, float]] = []
 
     def discover(domain: str, timeout: float = 5.0) -> list[str]:
@@ -510,15 +280,16 @@ def test_discovery_when_no_server(ldap: FakeLDAP, kerberos: Kerberos, monkeypatc
         return ["dc2.lab.test", "dc1.lab.test"]
 
     monkeypatch.setattr(_ad_ldap, "discover_dcs", discover)
+    dc.sasl = list(KERBEROS_ACCEPTED)
     conn = ADConnection(build_ad_settings(domain="LAB.TEST", timeout=4))
     conn.open()
     assert asked == [("lab.test", 4)]
     assert conn.server_name == "dc2.lab.test"
-    assert kerberos.gss.context()["name"] == GssName("ldap@dc2.lab.test", "hostbased_service")
-    assert ("open", "dc1.lab.test") not in ldap.events
+    assert sp.one()[1]["hostname"] == "dc2.lab.test" and sp.one()[1]["service"] == "ldap"
+    assert ("open", "dc1.lab.test") not in dc.events
 
 
-def test_discovery_error_propagates(ldap: FakeLDAP, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_discovery_error_propagates(dc: FakeDC, monkeypatch: pytest.MonkeyPatch) -> None:
     def discover(domain: str, timeout: float = 5.0) -> list[str]:
         raise ADConnectError("no domain controller found: set server")
 
@@ -527,24 +298,25 @@ def test_discovery_error_propagates(ldap: FakeLDAP, monkeypatch: pytest.MonkeyPa
         ADConnection(build_ad_settings(domain="lab.test")).open()
 
 
-def test_without_ldap3(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(_ad_ldap, "HAS_LDAP3", False)
-    with pytest.raises(ADError, match="pip install ldap3"):
+def test_without_sansldap(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(_ad_ldap, "HAS_SANSLDAP", False)
+    with pytest.raises(ADError, match="pip install sansldap"):
         ADConnection(simple())
 
 
-# --------------------------------------------------------------------------- bind
+# --------------------------------------------------------------------------- simple bind
 
 
-def test_simple_bind_sets_user_and_password(ldap: FakeLDAP) -> None:
-    bound(ldap)
-    c = ldap.connections[0]
-    assert c.authentication == ldap3.SIMPLE
-    assert (c.user, c.password) == ("reader@lab.test", PASSWORD)
+def test_simple_bind_sends_user_and_password(dc: FakeDC) -> None:
+    bound(dc)
+    (request,) = binds(dc)
+    assert request.name == "reader@lab.test"
+    assert isinstance(request.authentication, sansldap.SimpleCredential)
+    assert request.authentication.password == PASSWORD
 
 
-def test_bind_invalid_credentials_quotes_the_dc(ldap: FakeLDAP) -> None:
-    ldap.hosts["dc1.lab.test"] = {"bind": dict(INVALID_CREDENTIALS)}
+def test_bind_invalid_credentials_quotes_the_dc(dc: FakeDC) -> None:
+    dc.host("dc1.lab.test").simple = INVALID_CREDENTIALS
     with pytest.raises(ADBindError) as caught:
         ADConnection(simple()).open()
     text = str(caught.value)
@@ -553,39 +325,36 @@ def test_bind_invalid_credentials_quotes_the_dc(ldap: FakeLDAP) -> None:
     assert PASSWORD not in text
 
 
-def test_bind_requires_signing_quotes_the_dc(ldap: FakeLDAP, kerberos: Kerberos) -> None:
-    kerberos.sasl.replies[-1] = dict(STRONGER_AUTH)  # refused at the security-layer answer
+def test_bind_requires_signing_quotes_the_dc(dc: FakeDC, sp: FakeSpnego) -> None:
+    dc.sasl = [STRONGER_AUTH]
     with pytest.raises(ADBindError) as caught:
-        ADConnection(build_ad_settings(server="dc1", tls_mode="none")).open()
+        kerberos(dc, tls_mode="none")
     assert str(caught.value) == (
         "kerberos bind to dc1 refused: the DC requires signing or TLS for this bind: use tls_mode ldaps/starttls "
         "or auth kerberos (the DC said: 00002028: LdapErr: DSID-0C090259, comment: The server requires binds to "
         "turn on integrity checking if SSL\\TLS are not already active on the connection)"
     )
-    assert kerberos.sasl.sent == KERBEROS_TOKENS
-    assert ldap.connections[0].result == STRONGER_AUTH
-    assert ldap.connections[0].bound is False
+    assert dc.sasl_sent == [("GSS-SPNEGO", b"AP-REQ")]
+    assert dc.sockets[0].sealed is False  # nothing is wrapped after a refused bind
 
 
 @pytest.mark.parametrize(("reply", "said"), [
-    ({"result": 49, "description": "invalidCredentials", "message": "  data 775  "}, " (the DC said: data 775)"),
-    ({"result": 49, "description": "invalidCredentials", "message": ""}, " (the DC said: invalidCredentials)"),
-    ({"result": 49, "message": "   "}, ""),
-    ({"result": 49}, ""),
-    ({"result": 8, "description": "strongerAuthRequired"}, " (the DC said: strongerAuthRequired)"),
+    (Reply(49, "  data 775  "), " (the DC said: data 775)"),
+    (Reply(49, ""), " (the DC said: invalidCredentials)"),
+    (Reply(49, "   "), " (the DC said: invalidCredentials)"),  # blank text is not quoted: the code's name is
+    (Reply(8, ""), " (the DC said: strongerAuthRequired)"),
 ])
-def test_bind_dc_text_only_when_there_is_some(ldap: FakeLDAP, reply: dict[str, Any], said: str) -> None:
-    ldap.hosts["dc1.lab.test"] = {"bind": reply}
+def test_bind_dc_text_only_when_there_is_some(dc: FakeDC, reply: Reply, said: str) -> None:
+    dc.host("dc1.lab.test").simple = reply
     with pytest.raises(ADBindError) as caught:
         ADConnection(simple()).open()
-    cause = ("invalid credentials for reader@lab.test" if reply["result"] == 49 else
+    cause = ("invalid credentials for reader@lab.test" if reply.code == 49 else
              "the DC requires signing or TLS for this bind: use tls_mode ldaps/starttls or auth kerberos")
     assert str(caught.value) == "simple bind to dc1.lab.test refused: %s%s" % (cause, said)
 
 
-def test_bind_other_refusal_keeps_description_and_message(ldap: FakeLDAP) -> None:
-    ldap.hosts["dc1.lab.test"] = {"bind": {"result": 53, "description": "unwillingToPerform",
-                                           "message": "0000052D: SvcErr: DSID-031A1256"}}
+def test_bind_other_refusal_keeps_description_and_message(dc: FakeDC) -> None:
+    dc.host("dc1.lab.test").simple = Reply(53, "0000052D: SvcErr: DSID-031A1256")
     with pytest.raises(ADBindError) as caught:
         ADConnection(simple()).open()
     # The message is already the cause: not repeated as "the DC said".
@@ -593,105 +362,121 @@ def test_bind_other_refusal_keeps_description_and_message(ldap: FakeLDAP) -> Non
                                  "0000052D: SvcErr: DSID-031A1256")
 
 
-def test_bind_refusal_without_result(ldap: FakeLDAP) -> None:
-    ldap.hosts["dc1.lab.test"] = {"bind": None}
+def test_bind_refusal_with_an_unknown_code(dc: FakeDC) -> None:
+    # sansldap 0.1.0 turns an unknown code into a member whose int() is 0 and which equals SUCCESS.
+    dc.host("dc1.lab.test").simple = Reply(99, "")
     with pytest.raises(ADBindError) as caught:
         ADConnection(simple()).open()
-    assert str(caught.value) == "simple bind to dc1.lab.test refused: error"
+    assert str(caught.value) == "simple bind to dc1.lab.test refused: error 99"
 
 
-def test_bind_refusal_does_not_try_next_server(ldap: FakeLDAP) -> None:
-    ldap.hosts["dc1"] = {"bind": {"result": 49, "description": "invalidCredentials", "message": ""}}
+def test_bind_refusal_does_not_try_next_server(dc: FakeDC) -> None:
+    dc.host("dc1").simple = Reply(49, "")
+    conn = ADConnection(simple(server="dc1,dc2"))
     with pytest.raises(ADBindError):
-        ADConnection(simple(server="dc1,dc2")).open()
-    assert ("open", "dc2") not in ldap.events
+        conn.open()
+    assert ("open", "dc2") not in dc.events
+    assert dc.sockets[0].closed and conn._conn is None  # open() raised: no close() will follow
 
 
-# --------------------------------------------------------------------------- Kerberos: SASL GSSAPI (RFC 4752)
+def test_without_pyspnego_sasl_binds_are_refused_simple_ones_not(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(_ad_ldap, "HAS_SPNEGO", False)
+    with pytest.raises(ADError, match=r"pyspnego is required for kerberos binds: pip install 'pyspnego\[kerberos\]'"):
+        ADConnection(build_ad_settings(server="dc1"))
+    ADConnection(simple())
 
 
-def test_kerberos_bind_from_ticket_cache(ldap: FakeLDAP, kerberos: Kerberos) -> None:
-    conn = ADConnection(build_ad_settings(server="dc1.lab.test"))
-    conn.open()
-    ctx = kerberos.gss.context()
-    assert ctx == {
-        "name": GssName("ldap@dc1.lab.test", "hostbased_service"),
-        "mech": KRB5_MECH,
-        "creds": None,  # the default ticket cache
-        "usage": "initiate",
-        "flags": WITH_TLS,
-        "channel_bindings": ChannelBindings(application_data=end_point(DC_CERT)),
-    }
-    assert [c for c in kerberos.gss.calls if c[0] == "acquire_cred_with_password"] == []
-    assert kerberos.sasl.sent == KERBEROS_TOKENS
-    assert kerberos.gss.calls == KERBEROS_CALLS
-    c = ldap.connections[0]
-    assert c.bound is True
-    assert c.sasl_mechanism == "GSSAPI"
-    assert c.authentication == ldap3.ANONYMOUS  # ldap3's own bind() is not used
-    assert ("bind", "dc1.lab.test") not in ldap.events
+@pytest.mark.parametrize(("code", "name"), [(0, "success"), (8, "strongerAuthRequired"), (10, "referral"),
+                                            (49, "invalidCredentials"), (50, "insufficientAccessRights"),
+                                            (53, "unwillingToPerform"), (99, "error 99")])
+def test_result_names_are_rfc_4511(code: int, name: str) -> None:
+    assert result_name(code) == name
+
+
+# --------------------------------------------------------------------------- Kerberos (SASL GSS-SPNEGO, pyspnego)
+
+
+def test_kerberos_bind_from_ticket_cache(dc: FakeDC, sp: FakeSpnego, gss: fake_gssapi.FakeGSSAPI) -> None:
+    conn = kerberos(dc, server="dc1.lab.test")
+    credential, kwargs = sp.one()
+    assert credential is None  # the default ticket cache
+    assert kwargs == {"hostname": "dc1.lab.test", "service": "ldap", "protocol": "kerberos",
+                      "context_req": INSIDE_TLS,
+                      "channel_bindings": GssChannelBindings(application_data=end_point(DC_CERT))}
+    assert gss.calls == []  # no password logon
+    assert dc.sasl_sent == [("GSS-SPNEGO", b"AP-REQ")]
+    assert sp.steps == [None, b"AP-REP"]  # the DC's AP-REP checked: mutual authentication
+    assert sp.contexts[0].complete
+    assert ("bind", "dc1.lab.test") not in dc.events  # no simple bind
     assert conn.server_name == "dc1.lab.test"
 
 
 @pytest.mark.parametrize("password", [PASSWORD, "Pässwörd-ü"])
-def test_kerberos_bind_with_password(ldap: FakeLDAP, kerberos: Kerberos, password: str) -> None:
-    ADConnection(build_ad_settings(server="dc1.lab.test", username="reader@LAB.TEST", password=password)).open()
-    assert kerberos.gss.calls[0] == ("acquire_cred_with_password", GssName("reader@LAB.TEST", "user"),
-                                     password.encode("utf-8"), "initiate")
-    assert kerberos.gss.calls[1:] == KERBEROS_CALLS
-    assert kerberos.gss.context()["creds"] == "TGT of reader@LAB.TEST"
-    assert kerberos.sasl.sent == KERBEROS_TOKENS
-    assert ldap.connections[0].bound is True
+def test_kerberos_bind_with_password_uses_the_kdc_modules_ticket(dc: FakeDC, sp: FakeSpnego,
+                                                                 gss: fake_gssapi.FakeGSSAPI, password: str) -> None:
+    kerberos(dc, server="dc1.lab.test", username="reader@LAB.TEST", password=password)
+    assert gss.calls[1] == ("acquire_cred_with_password", ("reader@LAB.TEST", "user"), password.encode("utf-8"),
+                            "initiate")
+    (ccache,) = gss.stores
+    assert gss.stores[ccache] == "TGT for reader@LAB.TEST"
+    credential, _kwargs = sp.one()
+    assert credential == spnego.KerberosCCache(ccache=ccache)  # the in-memory TGT, not the password
+    assert dc.sasl_sent == [("GSS-SPNEGO", b"AP-REQ")]
 
 
-def test_kerberos_username_without_password_uses_the_cache(ldap: FakeLDAP, kerberos: Kerberos) -> None:
-    ADConnection(build_ad_settings(server="dc1.lab.test", username="reader@LAB.TEST")).open()
-    assert kerberos.gss.context()["creds"] is None
-    assert kerberos.gss.calls == KERBEROS_CALLS
+def test_kerberos_username_without_password_uses_the_cache(dc: FakeDC, sp: FakeSpnego,
+                                                           gss: fake_gssapi.FakeGSSAPI) -> None:
+    kerberos(dc, server="dc1.lab.test", username="reader@LAB.TEST")
+    assert sp.one()[0] is None
+    assert gss.calls == []
 
 
-def test_kerberos_logon_failure_explained(ldap: FakeLDAP, kerberos: Kerberos) -> None:
-    kerberos.gss.logon_error = GSSError("Major (851968): Unspecified GSS failure, Minor (2529638936): "
-                                        "Preauthentication failed")
+def test_kerberos_logon_failure_explained(dc: FakeDC, sp: FakeSpnego, monkeypatch: pytest.MonkeyPatch) -> None:
+    fake_gssapi.install(monkeypatch, fail_password="Major (851968): Unspecified GSS failure, Minor (2529638936): "
+                                                   "Preauthentication failed")
     with pytest.raises(ADBindError) as caught:
-        ADConnection(build_ad_settings(server="dc1", username="reader@LAB.TEST", password=PASSWORD)).open()
+        kerberos(dc, username="reader@LAB.TEST", password=PASSWORD)
     # Raised as is, not wrapped again into "kerberos bind to dc1 failed: …".
     assert str(caught.value) == "Kerberos logon of reader@LAB.TEST failed: wrong password (Preauthentication failed)"
     assert caught.value.__cause__ is None
     assert PASSWORD not in str(caught.value)
-    assert kerberos.gss.contexts == []
-    assert kerberos.sasl.sent == []
+    assert sp.args == []
+    assert dc.sasl_sent == []
 
 
-def test_kerberos_logon_failure_propagates_unwrapped(ldap: FakeLDAP, kerberos: Kerberos,
-                                                     monkeypatch: pytest.MonkeyPatch) -> None:
-    def creds(username: str, password: str) -> str:
-        raise ADBindError("Kerberos logon of reader@LAB.TEST failed: unknown principal")
+def test_kerberos_logon_failure_propagates_unwrapped(dc: FakeDC, monkeypatch: pytest.MonkeyPatch) -> None:
+    def logon(username: str, password: str) -> str:
+        raise kdc.KerberosError("unknown user principal (Client not found in Kerberos database)")
 
-    monkeypatch.setattr(_ad_ldap, "_password_credentials", creds)
+    monkeypatch.setattr(kdc, "memory_ccache", logon)
     with pytest.raises(ADBindError) as caught:
-        ADConnection(build_ad_settings(server="dc1", username="reader@LAB.TEST", password=PASSWORD)).open()
-    assert str(caught.value) == "Kerberos logon of reader@LAB.TEST failed: unknown principal"
+        kerberos(dc, username="reader@LAB.TEST", password=PASSWORD)
+    assert str(caught.value) == ("Kerberos logon of reader@LAB.TEST failed: unknown user principal "
+                                 "(Client not found in Kerberos database)")
 
 
-def test_kerberos_without_tls_asks_integrity_and_binds_no_channel(ldap: FakeLDAP, kerberos: Kerberos) -> None:
-    ADConnection(build_ad_settings(server="dc1", tls_mode="none")).open()
-    ctx = kerberos.gss.context()
-    assert ctx["flags"] == WITHOUT_TLS
-    assert not ctx["flags"] & RequirementFlag.confidentiality
-    assert ctx["channel_bindings"] is None
-    # Still "no security layer": the integrity flag only makes the context usable for it.
-    assert kerberos.gss.calls == KERBEROS_CALLS
-    assert kerberos.sasl.sent == KERBEROS_TOKENS
+def test_kerberos_without_tls_signs_seals_and_binds_no_channel(dc: FakeDC, sp: FakeSpnego) -> None:
+    conn = kerberos(dc, tls_mode="none")
+    _credential, kwargs = sp.one()
+    assert kwargs["context_req"] == SIGN_AND_SEAL
+    assert not kwargs["context_req"] & spnego.ContextReq.no_integrity
+    assert kwargs["channel_bindings"] is None
+    assert dc.sasl_sent == [("GSS-SPNEGO", b"AP-REQ")]
+    # Every message after the bind is wrapped (FakeSocket asserts the framing) and every reply unwrapped.
+    dc.pages = [page([entry("CN=A,DC=lab,DC=test", cn=["A"])])]
+    assert list(conn.search("(cn=A)", ["cn"])) == [{"dn": "CN=A,DC=lab,DC=test", "cn": ["A"]}]
+    conn.close()
+    assert ("unbind", "dc1") in dc.events  # the unbind is wrapped too
 
 
-def test_kerberos_over_starttls_binds_the_upgraded_channel(ldap: FakeLDAP, kerberos: Kerberos) -> None:
-    ADConnection(build_ad_settings(server="dc1", tls_mode="starttls")).open()
-    ctx = kerberos.gss.context()
-    assert ctx["flags"] == WITH_TLS
-    assert ctx["channel_bindings"] == ChannelBindings(application_data=end_point(DC_CERT))
-    assert ldap.events == [("open", "dc1"), ("start_tls", "dc1"), ("sasl", "dc1"), ("sasl", "dc1"), ("sasl", "dc1")]
-    assert ldap.connections[0].socket.asked == [True]  # the DER form
+def test_kerberos_over_starttls_binds_the_upgraded_channel(dc: FakeDC, sp: FakeSpnego) -> None:
+    kerberos(dc, tls_mode="starttls")
+    _credential, kwargs = sp.one()
+    assert kwargs["context_req"] == INSIDE_TLS
+    assert kwargs["channel_bindings"] == GssChannelBindings(application_data=end_point(DC_CERT))
+    assert dc.events == [("open", "dc1"), ("start_tls", "dc1"), ("tls", "dc1"), ("sasl", "dc1")]
+    assert dc.sockets[0].asked == [True]  # the DER form
+    assert dc.sockets[0].sealed is False  # TLS protects the rest
 
 
 @pytest.mark.parametrize(("signed_with", "digest"), [
@@ -702,193 +487,193 @@ def test_kerberos_over_starttls_binds_the_upgraded_channel(ldap: FakeLDAP, kerbe
     ("md5", "sha256"),
     ("ed25519", "sha256"),  # no single signature hash: SHA-256
 ])
-def test_channel_binding_hash_follows_rfc_5929(ldap: FakeLDAP, kerberos: Kerberos, signed_with: str,
-                                               digest: str) -> None:
+def test_channel_binding_hash_follows_rfc_5929(dc: FakeDC, sp: FakeSpnego, signed_with: str, digest: str) -> None:
     der = certificate(signed_with)
-    ldap.peer_cert = der
-    ADConnection(build_ad_settings(server="dc1")).open()
-    bindings = kerberos.gss.context()["channel_bindings"]
-    assert bindings == ChannelBindings(application_data=end_point(der, digest))
+    dc.peer_cert = der
+    kerberos(dc)
+    bindings = sp.one()[1]["channel_bindings"]
+    assert bindings == GssChannelBindings(application_data=end_point(der, digest))
     assert len(bindings.application_data) == len(b"tls-server-end-point:") + hashlib.new(digest).digest_size
 
 
 @pytest.mark.parametrize("peer_cert", [None, b""])
-def test_no_peer_certificate_means_no_channel_binding(ldap: FakeLDAP, kerberos: Kerberos,
-                                                      peer_cert: bytes | None) -> None:
-    ldap.peer_cert = peer_cert
-    ADConnection(build_ad_settings(server="dc1")).open()
-    ctx = kerberos.gss.context()
-    assert ctx["channel_bindings"] is None
-    assert ctx["flags"] == WITHOUT_TLS
+def test_no_peer_certificate_means_no_channel_binding(dc: FakeDC, sp: FakeSpnego, peer_cert: bytes | None) -> None:
+    dc.peer_cert = peer_cert
+    kerberos(dc)
+    _credential, kwargs = sp.one()
+    assert kwargs["channel_bindings"] is None
+    assert kwargs["context_req"] == INSIDE_TLS  # still inside TLS: no sign/seal
 
 
-def test_kerberos_bind_exception_explained(ldap: FakeLDAP, kerberos: Kerberos) -> None:
-    kerberos.gss.step_errors[1] = GSSError(NO_CREDENTIALS)
+def test_kerberos_bind_exception_explained(dc: FakeDC, sp: FakeSpnego) -> None:
+    sp.step_errors[1] = fake_gssapi.FakeGSSError(NO_CREDENTIALS)
     with pytest.raises(ADBindError) as caught:
-        ADConnection(build_ad_settings(server="dc1")).open()
+        kerberos(dc)
     assert str(caught.value) == ("kerberos bind to dc1 failed: no ticket: run kinit, or give username and "
                                  "password (No Kerberos credentials)")
     assert caught.value.__cause__ is None
-    assert kerberos.sasl.sent == []
+    assert dc.sasl_sent == []
 
 
-def test_kerberos_mutual_authentication_failure_stops_the_exchange(ldap: FakeLDAP, kerberos: Kerberos) -> None:
-    kerberos.gss.step_errors[2] = GSSError("Major (393216): Defective token detected, Minor (100005): "
-                                           "A token was invalid")
+def test_kerberos_mutual_authentication_failure_stops_the_exchange(dc: FakeDC, sp: FakeSpnego) -> None:
+    sp.step_errors[2] = fake_gssapi.FakeGSSError("Major (393216): Defective token detected, Minor (100005): "
+                                                 "A token was invalid")
     with pytest.raises(ADBindError) as caught:
-        ADConnection(build_ad_settings(server="dc1")).open()
+        kerberos(dc)
     assert str(caught.value) == ("kerberos bind to dc1 failed: Major (393216): Defective token detected, "
                                  "Minor (100005): A token was invalid")
-    assert kerberos.sasl.sent == [("GSSAPI", b"AP-REQ")]
-    assert ldap.connections[0].bound is False
+    assert dc.sasl_sent == [("GSS-SPNEGO", b"AP-REQ")]
+
+
+def test_kerberos_success_without_mutual_authentication_is_refused(dc: FakeDC, sp: FakeSpnego) -> None:
+    dc.sasl = [Reply()]  # success, but no AP-REP: the DC was never authenticated
+    with pytest.raises(ADBindError, match="accepted the bind before mutual authentication completed"):
+        kerberos(dc)
+
+
+def test_sasl_in_progress_without_a_token_is_refused(dc: FakeDC, sp: FakeSpnego) -> None:
+    dc.sasl = [Reply(code=IN_PROGRESS)]
+    with pytest.raises(ADBindError, match="the DC wants another round but sent no token"):
+        kerberos(dc)
 
 
 @pytest.mark.parametrize(("username", "password", "who"), [
     (None, None, "the ticket's user"),
     ("reader@LAB.TEST", PASSWORD, "reader@LAB.TEST"),
 ])
-def test_kerberos_bind_refused_stops_and_quotes_the_dc(ldap: FakeLDAP, kerberos: Kerberos, username: str | None,
-                                                       password: str | None, who: str) -> None:
-    kerberos.sasl.replies = [dict(INVALID_CREDENTIALS)]
+def test_kerberos_bind_refused_stops_and_quotes_the_dc(dc: FakeDC, sp: FakeSpnego, gss: fake_gssapi.FakeGSSAPI,
+                                                       username: str | None, password: str | None, who: str) -> None:
+    dc.sasl = [INVALID_CREDENTIALS]
     with pytest.raises(ADBindError) as caught:
-        ADConnection(build_ad_settings(server="dc1.lab.test", username=username, password=password)).open()
+        kerberos(dc, server="dc1.lab.test", username=username, password=password)
     assert str(caught.value) == (
         "kerberos bind to dc1.lab.test refused: invalid credentials for %s (the DC said: 80090308: LdapErr: "
         "DSID-0C09044E, comment: AcceptSecurityContext error, data 52e, v4563)" % who
     )
-    assert kerberos.sasl.sent == [("GSSAPI", b"AP-REQ")]
-    assert [c for c in kerberos.gss.calls if c[0] != "acquire_cred_with_password"] == [("step", None)]
-    assert ldap.connections[0].result == INVALID_CREDENTIALS
-    assert ldap.connections[0].bound is False
+    assert dc.sasl_sent == [("GSS-SPNEGO", b"AP-REQ")]
+    assert sp.steps == [None]
 
 
-def test_kerberos_sasl_transport_error_explained(ldap: FakeLDAP, kerberos: Kerberos,
-                                                 monkeypatch: pytest.MonkeyPatch) -> None:
-    def send(conn: Any, controls: Any, payload: bytes) -> dict[str, Any]:
-        raise ldap_exc.LDAPSocketReceiveError("error receiving data: timed out")
-
-    monkeypatch.setattr(_ad_ldap, "send_sasl_negotiation", send)
+def test_kerberos_sasl_transport_error_explained(dc: FakeDC, sp: FakeSpnego) -> None:
+    dc.sasl = [TimeoutError("timed out")]
     with pytest.raises(ADBindError) as caught:
-        ADConnection(build_ad_settings(server="dc1")).open()
-    assert str(caught.value) == "kerberos bind to dc1 failed: error receiving data: timed out"
+        kerberos(dc)
+    assert str(caught.value) == "kerberos bind to dc1 failed: timed out"
 
 
-# --------------------------------------------------------------------------- NTLM: SASL GSS-SPNEGO (pyspnego)
+def test_dc_closing_the_connection_during_the_bind(dc: FakeDC, sp: FakeSpnego) -> None:
+    dc.sasl = [ConnectionResetError(104, "Connection reset by peer")]
+    with pytest.raises(ADBindError, match=r"^kerberos bind to dc1 failed: \[Errno 104\] Connection reset by peer$"):
+        kerberos(dc)
 
 
-class FakeSpnego:
-    def __init__(self) -> None:
-        self.steps: list[bytes | None] = []
-        self.args: Any = None
-
-    def client(self, username: str, password: str, **kwargs: Any) -> Any:
-        self.args = (username, password, kwargs)
-        fake = self
-
-        class Context:
-            def step(self, token: bytes | None = None) -> bytes:
-                fake.steps.append(token)
-                return b"NTLM-%d" % len(fake.steps)
-
-        return Context()
-
-
-def install_ntlm(ldap: FakeLDAP, monkeypatch: pytest.MonkeyPatch,
-                 replies: list[dict[str, Any]]) -> tuple[FakeSpnego, FakeSASL]:
-    import spnego
-
-    fake = FakeSpnego()
-    monkeypatch.setattr(spnego, "client", fake.client)
-    sasl = FakeSASL(ldap, replies)
-    monkeypatch.setattr(_ad_ldap, "send_sasl_negotiation", sasl.send)
-    return fake, sasl
-
-
-def ntlm_kwargs(binding: bytes | None) -> dict[str, Any]:
-    import spnego
-    from spnego.channel_bindings import GssChannelBindings
-
-    return {"hostname": "dc1.lab.test", "service": "ldap", "protocol": "ntlm",
-            "context_req": spnego.ContextReq.none,
-            "channel_bindings": GssChannelBindings(application_data=binding) if binding is not None else None}
+# --------------------------------------------------------------------------- Negotiate and NTLM
 
 
 @pytest.mark.parametrize("tls_mode", ["ldaps", "starttls"])
-def test_ntlm_bind_through_spnego(ldap: FakeLDAP, monkeypatch: pytest.MonkeyPatch, tls_mode: str) -> None:
-    import spnego
-
-    fake, sasl = install_ntlm(ldap, monkeypatch, [{"result": 14, "saslCreds": b"CHALLENGE"}, {"result": 0}])
+def test_ntlm_bind_through_spnego(dc: FakeDC, sp: FakeSpnego, tls_mode: str) -> None:
+    dc.sasl = list(NTLM_ACCEPTED)
     conn = ADConnection(simple(auth="ntlm", username="LAB\\reader", tls_mode=tls_mode))
     conn.open()
-    assert fake.args == ("LAB\\reader", PASSWORD, ntlm_kwargs(end_point(DC_CERT)))
-    assert fake.args[2]["context_req"] == spnego.ContextReq.none  # no sign/seal inside TLS
-    assert sasl.sent == [("GSS-SPNEGO", b"NTLM-1"), ("GSS-SPNEGO", b"NTLM-2")]
-    assert fake.steps == [None, b"CHALLENGE"]
-    assert ldap.connections[0].bound is True
-    assert ("bind", "dc1.lab.test") not in ldap.events
+    credential, kwargs = sp.one()
+    assert credential == spnego.Password("LAB\\reader", PASSWORD)
+    assert kwargs == {"hostname": "dc1.lab.test", "service": "ldap", "protocol": "ntlm", "context_req": INSIDE_TLS,
+                      "channel_bindings": GssChannelBindings(application_data=end_point(DC_CERT))}
+    assert dc.sasl_sent == [("GSS-SPNEGO", b"NTLM-1"), ("GSS-SPNEGO", b"NTLM-2")]
+    assert sp.steps == [None, b"CHALLENGE"]
+    from spnego._ntlm_raw.messages import NegotiateFlags
+
+    assert not sp.contexts[0]._context_req & NegotiateFlags.key_exch  # see _no_key_exchange
+    assert ("bind", "dc1.lab.test") not in dc.events
 
 
-def test_ntlm_without_peer_certificate_has_no_channel_binding(ldap: FakeLDAP,
-                                                              monkeypatch: pytest.MonkeyPatch) -> None:
-    ldap.peer_cert = None
-    fake, _unused = install_ntlm(ldap, monkeypatch, [{"result": 14, "saslCreds": b"CHALLENGE"}, {"result": 0}])
+def test_ntlm_without_tls_signs_and_seals(dc: FakeDC, sp: FakeSpnego) -> None:
+    dc.sasl = list(NTLM_ACCEPTED)
+    conn = ADConnection(simple(auth="ntlm", username="LAB\\reader", tls_mode="none"))
+    conn.open()
+    _credential, kwargs = sp.one()
+    assert kwargs["context_req"] == SIGN_AND_SEAL
+    assert kwargs["channel_bindings"] is None
+    assert sp.contexts[0]._context_req == 0xFFFF  # key exchange kept: it protects the sealing key
+    dc.pages = [page([entry("CN=A,DC=lab,DC=test")])]
+    assert [e["dn"] for e in conn.search("(cn=A)", [])] == ["CN=A,DC=lab,DC=test"]
+
+
+def test_ntlm_without_peer_certificate_has_no_channel_binding(dc: FakeDC, sp: FakeSpnego) -> None:
+    dc.peer_cert = None
+    dc.sasl = list(NTLM_ACCEPTED)
     ADConnection(simple(auth="ntlm", username="LAB\\reader")).open()
-    assert fake.args == ("LAB\\reader", PASSWORD, ntlm_kwargs(None))
+    assert sp.one()[1]["channel_bindings"] is None
 
 
-def test_ntlm_bind_refused(ldap: FakeLDAP, monkeypatch: pytest.MonkeyPatch) -> None:
-    fake, sasl = install_ntlm(ldap, monkeypatch, [{"result": 14, "saslCreds": b"CHALLENGE"},
-                                                  {"result": 49, "description": "invalidCredentials",
-                                                   "message": "data 52e"}])
+def test_ntlm_bind_refused(dc: FakeDC, sp: FakeSpnego) -> None:
+    dc.sasl = [Reply(IN_PROGRESS, creds=b"CHALLENGE"), Reply(49, "data 52e")]
     with pytest.raises(ADBindError) as caught:
         ADConnection(simple(auth="ntlm", username="LAB\\reader")).open()
     assert str(caught.value) == ("ntlm bind to dc1.lab.test refused: invalid credentials for LAB\\reader "
                                  "(the DC said: data 52e)")
     assert PASSWORD not in str(caught.value)
-    assert len(sasl.sent) == 2
-    assert fake.steps == [None, b"CHALLENGE"]
-    assert ldap.connections[0].bound is False
+    assert len(dc.sasl_sent) == 2
+    assert sp.steps == [None, b"CHALLENGE"]
 
 
-def test_ntlm_refused_at_the_first_message(ldap: FakeLDAP, monkeypatch: pytest.MonkeyPatch) -> None:
-    fake, sasl = install_ntlm(ldap, monkeypatch, [{"result": 53, "description": "unwillingToPerform",
-                                                   "message": "00002029: LdapErr: DSID-0C09059D, comment: "
-                                                              "Sign or Seal are not allowed if TLS is used"}])
+def test_ntlm_refused_at_the_first_message(dc: FakeDC, sp: FakeSpnego) -> None:
+    dc.sasl = [Reply(53, "00002029: LdapErr: DSID-0C09059D, comment: Sign or Seal are not allowed if TLS is used")]
     with pytest.raises(ADBindError) as caught:
         ADConnection(simple(auth="ntlm", username="LAB\\reader")).open()
     assert str(caught.value) == ("ntlm bind to dc1.lab.test refused: unwillingToPerform 00002029: LdapErr: "
                                  "DSID-0C09059D, comment: Sign or Seal are not allowed if TLS is used")
-    assert sasl.sent == [("GSS-SPNEGO", b"NTLM-1")]
-    assert fake.steps == [None]
+    assert dc.sasl_sent == [("GSS-SPNEGO", b"NTLM-1")]
+    assert sp.steps == [None]
+
+
+def test_negotiate_offers_the_kdc_ticket_and_the_password(dc: FakeDC, sp: FakeSpnego,
+                                                          gss: fake_gssapi.FakeGSSAPI) -> None:
+    kerberos(dc, auth="negotiate", username="reader@LAB.TEST", password=PASSWORD)
+    credential, kwargs = sp.one()
+    (ccache,) = gss.stores
+    assert credential == [spnego.KerberosCCache(ccache=ccache), spnego.Password("reader@LAB.TEST", PASSWORD)]
+    assert kwargs["protocol"] == "negotiate"
+
+
+def test_negotiate_falls_back_to_the_password_when_the_logon_fails(dc: FakeDC, sp: FakeSpnego,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    fake_gssapi.install(monkeypatch, fail_password="Cannot contact any KDC for realm 'LAB.TEST'")
+    kerberos(dc, auth="negotiate", username="LAB\\reader", password=PASSWORD)
+    assert sp.one()[0] == spnego.Password("LAB\\reader", PASSWORD)  # SPNEGO can still pick NTLM
 
 
 @pytest.mark.parametrize(("text", "hint"), [
     ("Preauthentication failed", "wrong password"),
-    ("Client not found in Kerberos database", "unknown principal"),
+    ("Client not found in Kerberos database", "unknown user principal"),
     ("Cannot find KDC for realm \"LAB.TEST\"", "krb5.conf"),
     ("Cannot contact any KDC for realm", "does not answer"),
     ("Clock skew too great", "5 minutes"),
     ("No Kerberos credentials available", "kinit"),
     ("Configuration file does not specify default realm", "user@REALM"),
 ])
-def test_gss_text_known(text: str, hint: str) -> None:
-    explained = _gss_text(Exception("Minor (1): %s" % text))
+def test_bind_errors_use_the_kerberos_modules_wording(dc: FakeDC, sp: FakeSpnego, text: str, hint: str) -> None:
+    sp.step_errors[1] = fake_gssapi.FakeGSSError("Minor (1): %s" % text)
+    with pytest.raises(ADBindError) as caught:
+        kerberos(dc)
+    explained = str(caught.value)
+    assert explained == "kerberos bind to dc1 failed: %s" % kdc.explain(text)
     assert hint in explained
     assert explained.endswith(")")
 
 
-def test_gss_text_unknown_cut() -> None:
-    assert _gss_text(Exception("y" * 400)) == "y" * 300
+def test_unknown_bind_error_cut() -> None:
+    assert kdc.explain(Exception("y" * 400)) == "y" * 300
 
 
 # --------------------------------------------------------------------------- search
 
 
-def test_search_follows_paging_cookie(ldap: FakeLDAP) -> None:
-    conn = bound(ldap)
-    ldap.pages = [
+def test_search_follows_paging_cookie(dc: FakeDC) -> None:
+    conn = bound(dc)
+    dc.pages = [
         page([entry("CN=WIN01,DC=lab,DC=test", dNSHostName=["win01.lab.test"]),
-              {"type": "searchResRef", "uri": ["ldap://ForestDnsZones.lab.test/DC=ForestDnsZones,DC=lab,DC=test"]},
+              reference("ldap://ForestDnsZones.lab.test/DC=ForestDnsZones,DC=lab,DC=test"),
               entry("CN=WIN02,DC=lab,DC=test", dNSHostName=["win02.lab.test"])], b"cookie-1"),
         page([entry("CN=WIN03,DC=lab,DC=test", dNSHostName=["win03.lab.test"])], b"cookie-2"),
         page([], b""),
@@ -899,114 +684,191 @@ def test_search_follows_paging_cookie(ldap: FakeLDAP) -> None:
         {"dn": "CN=WIN02,DC=lab,DC=test", "dNSHostName": ["win02.lab.test"]},
         {"dn": "CN=WIN03,DC=lab,DC=test", "dNSHostName": ["win03.lab.test"]},
     ]
-    searches = ldap.connections[0].searches
-    assert [s["paged_cookie"] for s in searches] == [None, b"cookie-1", b"cookie-2"]
-    assert all(s["paged_size"] == PAGE_SIZE for s in searches)
-    assert all(s["base"] == "DC=lab,DC=test" for s in searches)
-    assert all(s["filter"] == "(objectClass=computer)" for s in searches)
-    assert all(s["search_scope"] == ldap3.SUBTREE for s in searches)
-    assert all(s["attributes"] == ["dNSHostName"] for s in searches)
+    searches = dc.searches()
+    controls = [s.controls[0] for s in searches]
+    assert all(isinstance(c, sansldap.PagedResultControl) for c in controls)
+    assert [c.cookie for c in controls] == [b"", b"cookie-1", b"cookie-2"]
+    assert all(c.size == PAGE_SIZE for c in controls)
+    assert all(s.base_object == "DC=lab,DC=test" for s in searches)
+    assert all(s.filter == sansldap.FilterEquality("objectClass", b"computer") for s in searches)
+    assert all(s.scope == sansldap.SearchScope.SUBTREE for s in searches)
+    assert all(s.attributes == ["dNSHostName"] for s in searches)
 
 
-def test_search_single_page_without_controls(ldap: FakeLDAP) -> None:
-    conn = bound(ldap)
-    ldap.pages = [(True, {"result": 0, "description": "success"}, [entry("CN=A,DC=lab,DC=test")])]
+def test_search_single_page_without_controls(dc: FakeDC) -> None:
+    conn = bound(dc)
+    dc.pages = [page([entry("CN=A,DC=lab,DC=test")])]
     assert list(conn.search("(cn=A)", [])) == [{"dn": "CN=A,DC=lab,DC=test"}]
-    assert len(ldap.connections[0].searches) == 1
+    assert len(dc.searches()) == 1
 
 
-def test_search_is_lazy_per_page(ldap: FakeLDAP) -> None:
-    conn = bound(ldap)
-    ldap.pages = [page([entry("CN=A,DC=lab,DC=test")], b"more"), page([entry("CN=B,DC=lab,DC=test")], None)]
+def test_search_is_lazy_per_page(dc: FakeDC) -> None:
+    conn = bound(dc)
+    dc.pages = [page([entry("CN=A,DC=lab,DC=test")], b"more"), page([entry("CN=B,DC=lab,DC=test")])]
     first = next(iter(conn.search("(cn=*)", [])))
     assert first["dn"] == "CN=A,DC=lab,DC=test"
-    assert len(ldap.connections[0].searches) == 1
+    assert len(dc.searches()) == 1
 
 
-@pytest.mark.parametrize(("scope", "expected"), [("subtree", ldap3.SUBTREE), ("onelevel", ldap3.LEVEL),
-                                                 ("base", ldap3.BASE)])
-def test_search_scope_base_and_page_size(ldap: FakeLDAP, scope: str, expected: str) -> None:
-    conn = bound(ldap, search_base="OU=Servers,DC=lab,DC=test")
-    ldap.pages = [page([], None), page([], None)]
+def test_an_abandoned_search_does_not_confuse_the_next(dc: FakeDC) -> None:
+    conn = bound(dc)
+    dc.pages = [page([entry("CN=A,DC=lab,DC=test"), entry("CN=B,DC=lab,DC=test")]),
+                page([entry("CN=C,DC=lab,DC=test")])]
+    next(iter(conn.search("(cn=*)", [])))
+    assert [e["dn"] for e in conn.search("(cn=C)", [])] == ["CN=C,DC=lab,DC=test"]
+
+
+@pytest.mark.parametrize(("scope", "expected"), [("subtree", sansldap.SearchScope.SUBTREE),
+                                                 ("onelevel", sansldap.SearchScope.ONE_LEVEL),
+                                                 ("base", sansldap.SearchScope.BASE)])
+def test_search_scope_base_and_page_size(dc: FakeDC, scope: str, expected: Any) -> None:
+    conn = bound(dc, search_base="OU=Servers,DC=lab,DC=test")
+    dc.pages = [page([]), page([])]
     list(conn.search("(cn=*)", ["cn"], scope=scope, page_size=50))
     list(conn.search("(cn=*)", ["cn"], base="CN=Computers,DC=lab,DC=test"))
-    first, second = ldap.connections[0].searches
-    assert (first["base"], first["search_scope"], first["paged_size"]) == ("OU=Servers,DC=lab,DC=test", expected, 50)
-    assert second["base"] == "CN=Computers,DC=lab,DC=test"
+    first, second = dc.searches()
+    assert (first.base_object, first.scope, first.controls[0].size) == ("OU=Servers,DC=lab,DC=test", expected, 50)
+    assert second.base_object == "CN=Computers,DC=lab,DC=test"
 
 
-def test_search_invalid_filter(ldap: FakeLDAP) -> None:
-    conn = bound(ldap)
-    ldap.pages = [ldap_exc.LDAPInvalidFilterError("malformed filter")]
+def test_search_values_as_text_binary_as_base64(dc: FakeDC) -> None:
+    conn = bound(dc)
+    sid = bytes.fromhex("010500000000000515000000a1b2c3d4e5f60718293a4b5c51040000")
+    dc.pages = [page([entry("CN=WIN01,DC=lab,DC=test", cn=["WIN01"], objectSid=[sid],
+                            description=["Ünïcode"])])]
+    (found,) = conn.search("(cn=WIN01)", ["cn", "objectSid", "description"])
+    assert found == {"dn": "CN=WIN01,DC=lab,DC=test", "cn": ["WIN01"],
+                     "objectSid": ["AQUAAAAAAAUVAAAAobLD1OX2BxgpOktcUQQAAA=="], "description": ["Ünïcode"]}
+
+
+def test_search_invalid_filter(dc: FakeDC) -> None:
+    conn = bound(dc)
     with pytest.raises(ADSearchError) as caught:
         list(conn.search("(objectClass=computer", ["cn"]))
-    assert str(caught.value) == "invalid LDAP filter '(objectClass=computer': malformed filter"
+    assert str(caught.value) == ("invalid LDAP filter '(objectClass=computer': Unbalanced starting '(' without a "
+                                 "closing ')'")
     assert caught.value.__cause__ is None
+    assert dc.searches() == []
 
 
-def test_search_base_does_not_exist(ldap: FakeLDAP) -> None:
-    conn = bound(ldap)
-    ldap.pages = [(False, {"result": 32, "description": "noSuchObject",
-                           "message": "0000208D: NameErr: DSID-03100245, problem 2001 (NO_OBJECT)"}, [])]
+def test_search_base_does_not_exist(dc: FakeDC) -> None:
+    conn = bound(dc)
+    dc.pages = [page([], done=Reply(32, "0000208D: NameErr: DSID-03100245, problem 2001 (NO_OBJECT)"))]
     with pytest.raises(ADSearchError) as caught:
         list(conn.search("(cn=*)", ["cn"], base="OU=Nope,DC=lab,DC=test"))
     assert str(caught.value) == "search base 'OU=Nope,DC=lab,DC=test' does not exist in this domain"
 
 
-def test_search_other_failure(ldap: FakeLDAP) -> None:
-    conn = bound(ldap)
-    ldap.pages = [(False, {"result": 50, "description": "insufficientAccessRights", "message": "no read"}, [])]
+def test_search_other_failure(dc: FakeDC) -> None:
+    conn = bound(dc)
+    dc.pages = [page([], done=Reply(50, "no read"))]
     with pytest.raises(ADSearchError, match=r"search '\(cn=\*\)' failed: insufficientAccessRights no read"):
         list(conn.search("(cn=*)", ["cn"]))
 
 
-def test_search_not_ok_but_success_code_yields_nothing(ldap: FakeLDAP) -> None:
-    conn = bound(ldap)
-    ldap.pages = [(False, {"result": 0, "description": "success"}, [])]
+def test_search_referral_refused_naming_it(dc: FakeDC) -> None:
+    conn = bound(dc)
+    dc.pages = [page([], done=Reply(10, "0000202B: RefErr", referrals=["ldap://child.lab.test/DC=child,DC=lab,"
+                                                                          "DC=test"]))]
+    with pytest.raises(ADSearchError) as caught:
+        list(conn.search("(cn=*)", ["cn"], base="DC=child,DC=lab,DC=test"))
+    text = str(caught.value)
+    assert text.startswith("the DC referred the search under DC=child,DC=lab,DC=test elsewhere "
+                           "(ldap://child.lab.test/DC=child,DC=lab,DC=test): referrals are not followed")
+    assert "set search_base" in text and "server" in text
+    assert len(dc.searches()) == 1  # nothing was followed
+
+
+def test_search_with_no_match_yields_nothing(dc: FakeDC) -> None:
+    conn = bound(dc)
+    dc.pages = [page([])]
     assert list(conn.search("(cn=nobody)", ["cn"])) == []
 
 
-def test_search_ldap_exception(ldap: FakeLDAP) -> None:
-    conn = bound(ldap)
-    ldap.pages = [ldap_exc.LDAPSocketReceiveError("error receiving data: timed out")]
+def test_search_timeout(dc: FakeDC) -> None:
+    conn = bound(dc)
+    dc.pages = [[TimeoutError("timed out")]]
     with pytest.raises(ADSearchError) as caught:
         list(conn.search("(cn=*)", ["cn"]))
-    assert str(caught.value) == "search '(cn=*)' under DC=lab,DC=test failed: error receiving data: timed out"
+    assert str(caught.value) == "search '(cn=*)' under DC=lab,DC=test failed: timed out"
 
 
-def test_search_without_base(ldap: FakeLDAP) -> None:
+def test_search_reply_that_is_not_ldap(dc: FakeDC) -> None:
+    conn = bound(dc)
+    dc.pages = [[b"HTTP/1.1 400 Bad Request\r\n\r\n"]]
+    with pytest.raises(ADSearchError, match=r"^search '\(cn=\*\)' under DC=lab,DC=test failed: Received invalid"):
+        list(conn.search("(cn=*)", ["cn"]))
+
+
+def test_search_oversized_message_refused_before_it_is_whole(dc: FakeDC, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(_ad_ldap, "MAX_MESSAGE", 4096)
+    conn = bound(dc)
+    # An LDAPMessage SEQUENCE announcing 100 MB, of which 8 KiB arrive.
+    dc.pages = [[b"\x30\x84\x05\xf5\xe1\x00" + b"\x02\x01\x02" + b"A" * 8192]]
+    with pytest.raises(ADSearchError, match="the DC sent an LDAP message over 4096 bytes"):
+        list(conn.search("(cn=*)", ["cn"]))
+
+
+def test_sasl_frame_over_the_limit_refused(dc: FakeDC, sp: FakeSpnego) -> None:
+    conn = kerberos(dc, tls_mode="none")
+    dc.pages = [[(_ad_ldap.MAX_MESSAGE + 1).to_bytes(4, "big") + b"SEALED:"]]
+    with pytest.raises(ADSearchError, match=r"the DC sent a \d+-byte SASL frame \(limit \d+\)"):
+        list(conn.search("(cn=*)", ["cn"]))
+
+
+def test_search_without_base_uses_the_rootdse_naming_context(dc: FakeDC) -> None:
     conn = ADConnection(build_ad_settings(server="dc1", auth="simple", username="u", password=PASSWORD))
     conn.open()
-    with pytest.raises(ADSearchError, match="no search base: set search_base or domain"):
+    dc.pages = [page([]), page([])]
+    list(conn.search("(cn=*)", ["cn"]))
+    list(conn.search("(cn=*)", ["cn"]))
+    assert [s.base_object for s in dc.searches()] == ["DC=lab,DC=test", "DC=lab,DC=test"]
+    root = [r for r in dc.requests if isinstance(r, sansldap.SearchRequest) and r.base_object == ""]
+    assert len(root) == 1  # read once
+    assert root[0].scope == sansldap.SearchScope.BASE and root[0].attributes == ["defaultNamingContext"]
+    assert root[0].controls == []  # the rootDSE is not paged
+
+
+def test_search_without_base_and_no_naming_context(dc: FakeDC) -> None:
+    dc.root_dse = {}
+    conn = ADConnection(build_ad_settings(server="dc1", auth="simple", username="u", password=PASSWORD))
+    conn.open()
+    with pytest.raises(ADSearchError, match="no search base: .*defaultNamingContext; set search_base or domain"):
         list(conn.search("(cn=*)", ["cn"]))
-    assert ldap.connections[0].searches == []
+    assert dc.searches() == []
+
+
+def test_search_before_open() -> None:
+    with pytest.raises(ADError, match=r"not connected: call open\(\) first"):
+        list(ADConnection(simple()).search("(cn=*)", ["cn"]))
 
 
 # --------------------------------------------------------------------------- lifetime
 
 
-def test_context_manager_opens_and_closes(ldap: FakeLDAP) -> None:
+def test_context_manager_opens_and_closes(dc: FakeDC) -> None:
     with ADConnection(simple()) as conn:
         assert conn.server_name == "dc1.lab.test"
-        assert ldap.connections[0].bound
-    assert ldap.connections[0].unbound
+    assert ("unbind", "dc1.lab.test") in dc.events
+    assert dc.sockets[0].closed
     assert conn._conn is None
 
 
-def test_close_twice_and_close_unopened(ldap: FakeLDAP) -> None:
-    conn = bound(ldap)
+def test_close_twice_and_close_unopened(dc: FakeDC) -> None:
+    conn = bound(dc)
     conn.close()
     conn.close()
-    assert ldap.events.count(("unbind", "dc1.lab.test")) == 1
+    assert dc.events.count(("unbind", "dc1.lab.test")) == 1
     ADConnection(simple()).close()  # nothing to do
 
 
-def test_close_forgets_connection_even_when_unbind_fails(ldap: FakeLDAP) -> None:
-    ldap.hosts["dc1.lab.test"] = {"unbind": ldap_exc.LDAPSocketReceiveError("gone")}
-    conn = bound(ldap)
-    with pytest.raises(ldap_exc.LDAPSocketReceiveError):
+def test_close_forgets_connection_even_when_unbind_fails(dc: FakeDC) -> None:
+    dc.host("dc1.lab.test").unbind = OSError("gone")
+    conn = bound(dc)
+    with pytest.raises(OSError, match="gone"):
         conn.close()
     assert conn._conn is None
+    assert dc.sockets[0].closed
 
 
 def test_no_key_exchange_clears_the_flag_and_tolerates_other_objects() -> None:
@@ -1020,3 +882,10 @@ def test_no_key_exchange_clears_the_flag_and_tolerates_other_objects() -> None:
     assert not proxy._context_req & NegotiateFlags.key_exch
     assert proxy._context_req & NegotiateFlags.ntlm and proxy._context_req & NegotiateFlags.unicode
     _ad_ldap._no_key_exchange(object())  # an object without the attribute is left alone, no error
+
+
+def test_open_socket_is_a_plain_tcp_connection(monkeypatch: pytest.MonkeyPatch) -> None:
+    made: list[tuple[Any, ...]] = []
+    monkeypatch.setattr(socket, "create_connection", lambda address, timeout: made.append((address, timeout)))
+    _ad_ldap.open_socket("dc1.lab.test", 636, 7)
+    assert made == [(("dc1.lab.test", 636), 7)]

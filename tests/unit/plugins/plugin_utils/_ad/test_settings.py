@@ -101,6 +101,18 @@ def test_password_binds_over_tls_accepted(auth: str, tls_mode: str) -> None:
     assert (s.auth, s.tls_mode, s.username, s.password) == (auth, tls_mode, "LAB\\reader", PASSWORD)
 
 
+@pytest.mark.parametrize("auth", ["ntlm", "negotiate", "kerberos"])
+def test_sasl_binds_on_plain_ldap_accepted(auth: str) -> None:
+    # Issue 6: on tls_mode none the Kerberos, Negotiate and NTLM binds sign and seal (no longer TLS-only for NTLM).
+    s = build_ad_settings(domain="lab.test", auth=auth, tls_mode="none", username="LAB\\reader", password=PASSWORD)
+    assert (s.auth, s.tls_mode, s.port) == (auth, "none", 389)
+
+
+def test_negotiate_without_credentials_uses_the_ticket_cache() -> None:
+    s = build_ad_settings(domain="lab.test", auth="negotiate")
+    assert (s.auth, s.username, s.password) == ("negotiate", None, None)
+
+
 def test_kerberos_with_username_and_password() -> None:
     s = build_ad_settings(domain="lab.test", username="reader@LAB.TEST", password=PASSWORD, tls_mode="none")
     assert (s.auth, s.port, s.username) == ("kerberos", 389, "reader@LAB.TEST")
@@ -126,7 +138,7 @@ def test_settings_frozen() -> None:
 
 
 def test_constants() -> None:
-    assert AUTHS == ("kerberos", "simple", "ntlm")
+    assert AUTHS == ("kerberos", "simple", "ntlm", "negotiate")
     assert TLS_MODES == ("ldaps", "starttls", "none")
 
 
@@ -146,8 +158,7 @@ def test_constants() -> None:
     (dict(domain="lab.test", auth="simple", password=PASSWORD), ("simple", "username", "password")),
     (dict(domain="lab.test", auth="ntlm", username="LAB\\u"), ("ntlm", "username", "password")),
     (dict(domain="lab.test", auth="ntlm", password=PASSWORD), ("ntlm", "username", "password")),
-    (dict(domain="lab.test", auth="ntlm", tls_mode="none", username="LAB\\u", password=PASSWORD),
-     ("ntlm", "TLS", "tls_mode")),
+    (dict(domain="lab.test", auth="negotiate", password=PASSWORD), ("password", "username")),
     (dict(domain="lab.test", password=PASSWORD), ("password", "username")),
     (dict(domain="lab.test", port="ldap"), ("port",)),
     (dict(domain="lab.test", timeout="soon"), ("timeout",)),

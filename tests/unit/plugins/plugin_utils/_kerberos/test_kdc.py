@@ -2,18 +2,21 @@
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 from __future__ import annotations
 
-from types import SimpleNamespace
 from typing import Any
 
 import pytest
 
+from ansible_collections.winauth.winrm.plugins.plugin_utils._errors import WinAuthError
 from ansible_collections.winauth.winrm.plugins.plugin_utils._kerberos import kdc as _kerberos
 from ansible_collections.winauth.winrm.plugins.plugin_utils._kerberos.kdc import (
     _KNOWN,
     credentials,
     explain,
+    memory_ccache,
     service_ticket_error,
 )
+from ansible_collections.winauth.winrm.tests.unit import fake_gssapi
+from ansible_collections.winauth.winrm.tests.unit.fake_gssapi import FakeGSSAPI
 
 # --------------------------------------------------------------------------- explain
 
@@ -21,9 +24,13 @@ from ansible_collections.winauth.winrm.plugins.plugin_utils._kerberos.kdc import
 EXAMPLES = [
     ("Major (851968): Unspecified GSS failure.  Minor code may provide more information, Minor (2529638919): "
      "Server not found in Kerberos database", "no such SPN", "Server not found in Kerberos database"),
-    ("Minor (2529638918): Client not found in Kerberos database", "unknown user",
+    ("Minor (2529638918): Client not found in Kerberos database", "unknown user principal",
      "Client not found in Kerberos database"),
     ("Minor (2529638936): Preauthentication failed", "wrong password", "Preauthentication failed"),
+    # kinit's wording, as the winrm connection plugin's managed kinit reports it.
+    ("kinit: Client 'nobody@LAB.TEST' not found in Kerberos database while getting initial credentials",
+     "unknown user principal", "not found in Kerberos database"),
+    ("kinit: Password incorrect while getting initial credentials", "wrong password", "Password incorrect"),
     ("Minor (2529638949): Clock skew too great", "clock skew", "Clock skew too great"),
     ("Minor (2529639068): Cannot find KDC for realm \"LAB.TEST\"", "krb5.conf", "Cannot find KDC"),
     ("Minor (2529639068): Cannot contact any KDC for realm 'LAB.TEST'", "port 88", "Cannot contact any KDC"),
@@ -58,7 +65,7 @@ def test_explain_is_case_insensitive() -> None:
 def test_explain_first_match_wins() -> None:
     # "expired" is last in the table: a more specific phrase earlier in it is reported instead.
     text = explain(Exception("No Kerberos credentials available: ticket expired"))
-    assert text == "no ticket cache: run kinit or give a password (No Kerberos credentials)"
+    assert text == "no ticket: run kinit, or give username and password (No Kerberos credentials)"
 
 
 def test_explain_unknown_is_kept_and_cut() -> None:
@@ -67,76 +74,13 @@ def test_explain_unknown_is_kept_and_cut() -> None:
     assert explain(Exception(long)) == "x" * 300
 
 
-# --------------------------------------------------------------------------- fake gssapi
-
-
-class FakeGSSError(Exception):
-    pass
-
-
-class FakeGSSAPI:
-    """The parts of python-gssapi that _kerberos uses, recording calls; no KDC."""
-
-    def __init__(self, fail_password: str | None = None, fail_cache: str | None = None,
-                 fail_ticket: str | None = None) -> None:
-        self.calls: list[tuple[Any, ...]] = []
-        self.fail_password = fail_password
-        self.fail_cache = fail_cache
-        self.fail_ticket = fail_ticket
-
-    def module(self) -> SimpleNamespace:
-        """Stands in for the ``gssapi`` module (same attribute spelling)."""
-        return SimpleNamespace(
-            Name=self.name,
-            NameType=SimpleNamespace(user="user", hostbased_service="hostbased_service"),
-            Credentials=self.credentials,
-            SecurityContext=self.security_context,
-            raw=SimpleNamespace(GSSError=FakeGSSError, acquire_cred_with_password=self._acquire),
-        )
-
-    def name(self, text: str, name_type: str) -> tuple[str, str]:
-        self.calls.append(("Name", text, name_type))
-        return (text, name_type)
-
-    def _acquire(self, name: Any, password: bytes, usage: str) -> Any:
-        self.calls.append(("acquire_cred_with_password", name, password, usage))
-        if self.fail_password:
-            raise FakeGSSError(self.fail_password)
-        return SimpleNamespace(creds="TGT for %s" % name[0])
-
-    def credentials(self, usage: str) -> Any:
-        self.calls.append(("Credentials", usage))
-        fake = self
-
-        class Creds:
-            def inquire(self) -> None:
-                fake.calls.append(("inquire",))
-                if fake.fail_cache:
-                    raise FakeGSSError(fake.fail_cache)
-
-        return Creds()
-
-    def security_context(self, name: Any, creds: Any, usage: str) -> Any:
-        self.calls.append(("SecurityContext", name, creds, usage))
-        fake = self
-
-        class Context:
-            def step(self) -> bytes:
-                fake.calls.append(("step",))
-                if fake.fail_ticket:
-                    raise FakeGSSError(fake.fail_ticket)
-                return b"AP-REQ"
-
-        return Context()
+# --------------------------------------------------------------------------- with the shared fake gssapi
 
 
 @pytest.fixture
 def gss(monkeypatch: pytest.MonkeyPatch) -> Any:
     def install(**kwargs: Any) -> FakeGSSAPI:
-        fake = FakeGSSAPI(**kwargs)
-        monkeypatch.setattr(_kerberos, "gssapi", fake.module(), raising=False)
-        monkeypatch.setattr(_kerberos, "HAS_GSSAPI", True)
-        return fake
+        return fake_gssapi.install(monkeypatch, **kwargs)
 
     return install
 
@@ -210,3 +154,48 @@ def test_service_ticket_refused_explained(gss: Any) -> None:
 def test_service_ticket_unknown_error_kept(gss: Any) -> None:
     gss(fail_ticket="KDC policy rejects request")
     assert service_ticket_error("TGT", "WSMAN", "win01.lab.test") == "KDC policy rejects request"
+
+
+# --------------------------------------------------------------------------- memory_ccache (the TGT handed to pyspnego)
+
+
+def test_memory_ccache_stores_the_password_tgt_in_memory(gss: Any) -> None:
+    fake = gss()
+    name = memory_ccache("alice@LAB.TEST", "pässwörd")
+    assert name.startswith("MEMORY:winauth-") and len(name) == len("MEMORY:winauth-") + 32
+    assert fake.calls[1] == ("acquire_cred_with_password", ("alice@LAB.TEST", "user"), "pässwörd".encode(),
+                             "initiate")
+    assert fake.calls[2] == ("store_cred_into", {b"ccache": name.encode()}, "TGT for alice@LAB.TEST", "initiate",
+                             ("OID", _kerberos.KRB5_MECH), True)
+    assert fake.stores == {name: "TGT for alice@LAB.TEST"}
+    assert memory_ccache("alice@LAB.TEST", "pw") != name  # one private cache per logon
+
+
+def test_memory_ccache_logon_failure_explained_without_the_password(gss: Any) -> None:
+    gss(fail_password="Minor (2529638936): Preauthentication failed")
+    with pytest.raises(_kerberos.KerberosError) as caught:
+        memory_ccache("alice@LAB.TEST", "Secret-123")
+    assert str(caught.value) == "wrong password (Preauthentication failed)"
+    assert caught.value.__cause__ is None and "Secret-123" not in repr(caught.value)
+
+
+def test_memory_ccache_store_failure_explained(gss: Any) -> None:
+    gss(fail_store="The referenced credential has expired")
+    with pytest.raises(_kerberos.KerberosError, match=r"^the password or ticket has expired \(expired\)$"):
+        memory_ccache("alice@LAB.TEST", "pw")
+
+
+def test_explain_takes_text_too() -> None:
+    assert explain("Preauthentication failed") == "wrong password (Preauthentication failed)"
+
+
+def test_kdc_is_a_leaf() -> None:
+    """kdc imports of the collection only the error root, so _ad.ldap and _wsman.transport can both use it."""
+    import ast
+    import inspect
+
+    tree = ast.parse(inspect.getsource(_kerberos))
+    imported = {node.module for node in ast.walk(tree) if isinstance(node, ast.ImportFrom) and node.module}
+    ours = {m for m in imported if m.startswith("ansible_collections.")}
+    assert ours == {"ansible_collections.winauth.winrm.plugins.plugin_utils._errors"}
+    assert issubclass(_kerberos.KerberosError, WinAuthError)
