@@ -89,6 +89,7 @@ def build(scenario: Scenario, run_dir: Path, ca: CertificateAuthority, ca_file: 
     plan = {
         "dns_domain": domain.dns_domain,
         "realm": domain.realm,
+        "groups": [{"name": g.name, "groups": g.groups, "description": g.description} for g in domain.groups],
         "users": [_user_plan(u) for u in domain.users],
         "computers": [_computer_plan(h, keytabs[h.name]) for h in members],
         # Every lab host gets an A record, members or not (a workgroup box can be in DNS too).

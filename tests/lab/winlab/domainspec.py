@@ -67,15 +67,26 @@ class DomainUser:
     spns: list[str] = field(default_factory=list)
     enctypes: int | None = None
     description: str = ""
+    # Every group the user is in, nested ones included (set by parse_domain from `groups:`).
+    all_groups: list[str] = field(default_factory=list)
 
     @property
     def admin(self) -> bool:
-        """Domain Admins are members of every member server's Administrators group."""
-        return any(g.lower() in ADMIN_GROUPS for g in self.groups)
+        """Domain Admins (also through nested groups) are members of every member server's Administrators group."""
+        return any(g.lower() in ADMIN_GROUPS for g in self.all_groups or self.groups)
 
     @property
     def protected(self) -> bool:
-        return any(g.lower() == "protected users" for g in self.groups)
+        return any(g.lower() == "protected users" for g in self.all_groups or self.groups)
+
+
+@dataclass
+class DomainGroup:
+    """A global security group the scenario creates, and the groups it is itself a member of."""
+
+    name: str
+    groups: list[str] = field(default_factory=list)
+    description: str = ""
 
 
 @dataclass
@@ -100,6 +111,7 @@ class DomainSpec:
     dc_address: str
     admin_password: str
     users: list[DomainUser]
+    groups: list[DomainGroup] = field(default_factory=list)
 
     @property
     def base_dn(self) -> str:
@@ -176,6 +188,16 @@ def parse_domain(raw: dict[str, Any], network: ipaddress.IPv4Network, dns_suffix
             enctypes=enctypes,
             description=str(info.get("description", "")),
         ))
+    groups = []
+    for name, info in (raw.get("groups") or {}).items():
+        gwhere = f"{where}: group {name}"
+        info = info or {}
+        if not re.fullmatch(r"[A-Za-z0-9 ._-]{1,64}", str(name)):
+            raise DomainSpecError(f"{gwhere}: needs a name of 1-64 letters, digits, spaces, '.', '_' or '-'")
+        groups.append(DomainGroup(str(name), _strings(info, "groups", gwhere), str(info.get("description", ""))))
+    parents = {g.name.lower(): g.groups for g in groups}
+    for user in users:
+        user.all_groups = _transitive(user.groups, parents)
     if "administrator" in seen:
         raise DomainSpecError(f"{where}: the domain Administrator is built in (set domain.admin_password)")
     return DomainSpec(
@@ -186,7 +208,21 @@ def parse_domain(raw: dict[str, Any], network: ipaddress.IPv4Network, dns_suffix
         dc_address=str(network.network_address + host),
         admin_password=_check_password(raw.get("admin_password"), f"{where}: admin_password"),
         users=users,
+        groups=groups,
     )
+
+
+def _transitive(direct: list[str], parents: dict[str, list[str]]) -> list[str]:
+    """``direct`` plus every group those are nested in (scenario groups only; built-in ones end the chain)."""
+    found: list[str] = []
+    todo = list(direct)
+    while todo:
+        group = todo.pop(0)
+        if group.lower() in (g.lower() for g in found):
+            continue
+        found.append(group)
+        todo.extend(parents.get(group.lower(), []))
+    return found
 
 
 def parse_computer(raw: dict[str, Any], name: str, fqdn: str, domain: DomainSpec, where: str) -> ComputerAccount:

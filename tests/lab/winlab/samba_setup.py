@@ -232,6 +232,11 @@ def run(plan: dict[str, Any]) -> dict[str, Any]:
     db.transaction_start()
     try:
         add_dc_spns(db, lp)
+        for group in plan.get("groups", []):
+            db.newgroup(group["name"], groupdescription=group.get("description") or None)
+        for group in plan.get("groups", []):
+            for parent in group.get("groups", []):
+                db.add_remove_group_members(parent, [group["name"]], add_members_operation=True)
         for user in plan.get("users", []):
             create_user(db, user)
         for computer in plan.get("computers", []):
