@@ -310,3 +310,46 @@ def test_kerberos_with_an_existing_ticket_cache(dlab: Lab, tmp_path: Path) -> No
     assert results["srv01"]["changed"] is True and not results["srv01"].get("failed"), results["srv01"]
     assert results["srv01"]["changes"] == ["client.auth.basic: true -> false"]
     in_lab(dlab, "kdestroy")
+
+
+def test_credssp_service_account_check(dlab: Lab, tmp_path: Path) -> None:
+    """winauth.winrm.ad_account and the credssp_scoped role's CREDSSP-05 against the Samba DC."""
+    d = domain(dlab)
+    ad = {"domain": d["dns_domain"], "ca_cert": d["ca"], "username": d["users"]["ansible"]["principal"],
+          "password": d["users"]["ansible"]["password"]}
+    playbook = tmp_path / "account.yml"
+    playbook.write_text(yaml.safe_dump([{
+        "name": "Check service accounts", "hosts": "localhost", "gather_facts": False,
+        "tasks": [{"name": "Save", "ansible.builtin.copy": {
+            "content": "{{ query('winauth.winrm.ad_account', 'svc_hop', 'svc_tier0', 'protected@lab.test', 'ghost', "
+                       "**ad) | to_nice_json }}", "dest": str(tmp_path / "accounts.json"), "mode": "0600"}}],
+    }]), encoding="utf-8")
+    run = in_lab(dlab, "ansible-playbook", str(playbook), "-e", json.dumps({"ad": ad}))
+    assert run.returncode == 0, run.stdout + run.stderr
+    hop, tier0, protected, ghost = json.loads((tmp_path / "accounts.json").read_text(encoding="utf-8"))
+    assert hop["ok"] is True and hop["enabled"] is True and hop["privileged_groups"] == []
+    assert tier0["ok"] is False
+    # Tier0 Operators -> Domain Admins -> Administrators (Domain Admins is in the built-in group, as on Windows)
+    assert sorted(tier0["privileged_groups"]) == ["Administrators (through a nested group)",
+                                                  "Domain Admins (through a nested group)"], tier0
+    assert "svc_tier0 is a member of Domain Admins (through a nested group)" in " ".join(tier0["problems"])
+    assert protected["ok"] is True and protected["protected_users"] is True, protected
+    assert "never delegated" in protected["notes"][0]
+    assert ghost["found"] is False and "does not exist" in ghost["problems"][0]
+
+    # The role refuses the privileged account before it changes anything.
+    role = tmp_path / "role.yml"
+    role.write_text(yaml.safe_dump([{
+        "name": "CredSSP scope", "hosts": "all", "gather_facts": False,
+        "roles": [{"role": "winauth.winrm.credssp_scoped", "vars": {
+            "credssp_scoped_service_account": "svc_tier0", "credssp_scoped_ad": ad,
+            "credssp_scoped_report_elsewhere": False}}],
+    }]), encoding="utf-8")
+    inventory = tmp_path / "inventory.yml"
+    hosts = {"win02": {"ansible_host": dlab.hosts["win02"]["address"]}}
+    inventory.write_text(yaml.safe_dump({"all": {"hosts": hosts}}), encoding="utf-8")
+    before = dlab.state_bytes("win02")
+    refused = in_lab(dlab, "ansible-playbook", "-i", str(inventory), str(role))
+    assert refused.returncode != 0
+    assert "svc_tier0 is a member of Domain Admins (through a nested group)" in refused.stdout
+    assert dlab.state_bytes("win02") == before
