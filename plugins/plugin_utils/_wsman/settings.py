@@ -325,8 +325,8 @@ def build_settings(
     read = _as_int(read_timeout, "read_timeout (%s)" % read_var)
     if read <= operation:
         raise SettingsError(
-            "read_timeout (%d s, %s) must exceed operation_timeout (%d s, %s): the host may legitimately take the "
-            "whole operation timeout before it answers" % (read, read_var, operation, operation_var)
+            "read_timeout (%d s) must exceed operation_timeout (%d s): the host may legitimately take the whole "
+            "operation timeout before it answers; raise %s or lower %s" % (read, operation, read_var, operation_var)
         )
     if kerberos_managed is None:
         kerberos_managed = "kerberos" in transports and bool(password)

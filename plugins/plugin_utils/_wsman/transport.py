@@ -274,6 +274,12 @@ class WSManTransport:
                 % (s.read_timeout, s.variable("read_timeout"), s.variable("read_timeout")),
                 **where,
             )
+        if isinstance(e, _rex.ChunkedEncodingError):
+            # requests reading a Content-Length body that ended early ("IncompleteRead").
+            return self._guard.truncated_error(cause=_short_reason(e))
+        if isinstance(e, _rex.ConnectionError) and "Read timed out" in str(e):
+            # requests raises a read timeout *during the body* as a ConnectionError.
+            return self._guard.stall_error()
         if isinstance(e, _rex.InvalidURL):
             return SettingsError("the endpoint %s is not a valid URL (%s): check %s and %s" % (
                 printable(s.endpoint), printable(str(e), 120), s.variable("host"), s.variable("path")), **where)

@@ -17,10 +17,12 @@ three checks before anything else sees the reply:
   each read, not their sum: a peer that sends one byte every two seconds never trips it.
   A timer shuts the request's socket down when the deadline passes, which wakes the
   blocked read at once, wherever it is (status line, headers, body, a handshake leg).
-* **Bounded replies.** The body is read here, in chunks, counting bytes: a
-  ``Content-Length`` above the limit is refused before the body is read at all, and a
-  chunked or unannounced body is cut off as soon as it passes the limit. At most
-  ``max_reply_bytes`` + :data:`CHUNK` bytes of a reply are ever held in memory.
+* **Bounded replies.** A ``Content-Length`` above the limit is refused before the body
+  is read at all; a body within it is left for requests, which reads exactly that many
+  bytes (after the auth handlers, which need the unread response's socket for channel
+  binding). A chunked or unannounced body is read here, in chunks, counting bytes, and
+  cut off as soon as it passes the limit. So at most ``max_reply_bytes`` + :data:`CHUNK`
+  bytes of a reply are ever held in memory.
 """
 
 from __future__ import annotations
@@ -230,8 +232,12 @@ class RequestGuard:
             )
         length = (headers.get("Content-Length") or "").strip()
         announced = int(length) if length.isdigit() else None
-        if announced is not None and announced > self.max_reply_bytes:
-            raise self._too_large(announced, announced=True)
+        if announced is not None:
+            if announced > self.max_reply_bytes:
+                raise self._too_large(announced, announced=True)
+            # requests reads exactly this many bytes; requests_ntlm/requests_kerberos first take
+            # the TLS certificate for channel binding from the unread response's socket.
+            return
         chunks: list[bytes] = []
         total = 0
         try:
@@ -248,26 +254,32 @@ class RequestGuard:
             raise
         except _Urllib3ReadTimeout:
             self.check()
-            read_var = self.settings.variable("read_timeout")
-            raise WSManTimeoutError(
-                "the host sent the reply's headers (HTTP %d) but then stopped: nothing more of its body within the "
-                "%d s read timeout, after %d bytes. The connection was made, so this is a stalled host or network, "
-                "not an unreachable one; raise %s if the host is merely slow"
-                % (response.status_code, self.settings.read_timeout, total, read_var),
-                target=self.settings.endpoint,
-            ) from None
+            raise self.stall_error("%d bytes" % total) from None
         except (_Urllib3ProtocolError, OSError) as e:
             self.check()
-            expected = " of the %d bytes it announced" % announced if announced is not None else ""
-            raise ProtocolError(
-                "the host closed the connection after %d bytes%s of its reply (a truncated reply: %s); retry, and if "
-                "it persists check the WinRM service and anything between it and the controller"
-                % (total, expected, printable(type(e).__name__, 40)),
-                target=self.settings.endpoint,
-            ) from None
+            raise self.truncated_error("%d bytes" % total, type(e).__name__) from None
         # What requests itself does once it has read a body (Response.content).
         response._content = b"".join(chunks)
         response._content_consumed = True
+
+    def stall_error(self, received: str = "part") -> WSManTimeoutError:
+        """The body stopped arriving for a whole read timeout (the connection itself was fine)."""
+        read_var = self.settings.variable("read_timeout")
+        return WSManTimeoutError(
+            "the host sent the reply's headers but then stopped: nothing more of its body within the %d s read "
+            "timeout, after %s of it. The connection was made, so this is a stalled host or network, not an "
+            "unreachable one; raise %s if the host is merely slow" % (self.settings.read_timeout, received, read_var),
+            target=self.settings.endpoint,
+        )
+
+    def truncated_error(self, received: str = "part", cause: str = "") -> ProtocolError:
+        """The connection closed before the body was complete."""
+        return ProtocolError(
+            "the host closed the connection after %s of its reply (a truncated reply%s); retry, and if it persists "
+            "check the WinRM service and anything between it and the controller"
+            % (received, ": " + printable(cause, 60) if cause else ""),
+            target=self.settings.endpoint,
+        )
 
 
 class _WatchedConnection:
