@@ -12,6 +12,7 @@ InvalidSelectors reply); WMI errors come as ``p:MSFT_WmiError`` instead.
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET
+from typing import ClassVar
 
 from ansible_collections.winauth.winrm.plugins.plugin_utils._wsman.errors import WSManError
 from ansible_collections.winauth.winrm.plugins.plugin_utils._wsman.xml import NS, q, text_of
@@ -36,7 +37,11 @@ class WSManFault(WSManError):
         wsman_code: ``f:WSManFault/@Code`` as int (a Windows HRESULT), if present.
         machine: ``f:WSManFault/@Machine``.
         detail: the innermost provider message, or the WMI error message.
+        HINT: what to do about this fault, appended to ``str()`` (the ``message`` stays the
+            host's own text); None when the host's text says it all.
     """
+
+    HINT: ClassVar[str | None] = None
 
     def __init__(
         self,
@@ -62,11 +67,24 @@ class WSManFault(WSManError):
             text = "%s (%s)" % (text, subcode)
         super().__init__(text, target=target, operation=operation)
 
+    def __str__(self) -> str:
+        text = super().__str__()
+        return "%s; %s" % (text, self.HINT) if self.HINT else text
+
 
 class AccessDeniedFault(WSManFault):
     """Code 5: the account is not allowed (not an administrator, or RootSDDL)."""
 
     ERROR_CODE = CODE_ACCESS_DENIED
+    # Windows: the WinRM service admits members of the local Administrators and Remote
+    # Management Users groups (its default RootSDDL); the configuration resources need an
+    # administrator (REFERENCE.md; the lab's auditor account shows it).
+    HINT = (
+        "the account authenticated but may not do this: use an account in the host's local Administrators group "
+        "(reading and changing the WinRM configuration needs it; Remote Management Users may connect but not "
+        "configure), and check that the service RootSDDL grants that group access "
+        "(winrm get winrm/config/service)"
+    )
 
 
 class GPOControlledFault(WSManFault):

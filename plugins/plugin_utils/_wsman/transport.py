@@ -378,6 +378,7 @@ def _guarded(base: type) -> type:
         guard = getattr(self, "wsman_guard", None)
         if guard is not None:
             install(session, guard)
+            prepared_request.headers["Accept-Encoding"] = "identity"  # prepared before install could set it
         return base._send_message_request(self, session, prepared_request)  # type: ignore[attr-defined]
 
     return type("Guarded" + base.__name__, (base,), {"_send_message_request": _send_message_request})

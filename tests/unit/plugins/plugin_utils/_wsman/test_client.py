@@ -138,9 +138,15 @@ def test_relates_to_mismatch(sender: FakeSender) -> None:
     assert info.value.operation == "Get config"
 
 
-def test_missing_relates_to_is_accepted(sender: FakeSender) -> None:
+def test_missing_relates_to_is_refused_as_a_mismatch_is(sender: FakeSender) -> None:
+    # Issue 7 item 5 reverses the former test_missing_relates_to_is_accepted: a reply that
+    # names no request could answer any request, so it is refused like a mismatch.
     sender.replies.append((200, envelope("<x:Y xmlns:x='urn:x'/>", relates_to=None)))
-    assert _client(sender).get(CONFIG).tag == "{urn:x}Y"
+    with pytest.raises(ProtocolError, match="no a:RelatesTo") as info:
+        _client(sender).get(CONFIG)
+    assert info.value.target == ENDPOINT
+    assert info.value.operation == "Get config"
+    assert sender.sent[0].message_id in str(info.value)
 
 
 @pytest.mark.parametrize(
