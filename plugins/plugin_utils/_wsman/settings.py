@@ -176,14 +176,16 @@ class WSManSettings:
 
     @property
     def request_deadline(self) -> int:
-        """Seconds one WS-Man request may take in all, from connecting to the reply's last byte.
+        """Seconds one WS-Man request may take in all once it has been sent: ``read_timeout``.
 
-        The connect phase may use ``connection_timeout``; the host may take up to
-        ``operation_timeout`` (< ``read_timeout``) before it answers, and the whole reply must
-        then have arrived: ``read_timeout`` bounds the rest. A per-read socket timeout alone
-        would let a peer that sends one byte at a time hold the worker forever.
+        Counted from the moment the first HTTP request of the WS-Man request is on an open
+        connection until the reply's last byte (every auth handshake leg included). The host
+        may use up to ``operation_timeout`` (< ``read_timeout``) before it answers. Connecting
+        before that is bounded by ``connection_timeout`` (TCP connect and TLS handshake each
+        as a whole). A per-read socket timeout alone would let a peer that sends one byte at
+        a time hold the worker forever.
         """
-        return self.connection_timeout + self.read_timeout
+        return self.read_timeout
 
     @property
     def endpoint(self) -> str:

@@ -15,8 +15,10 @@ three checks before anything else sees the reply:
   so no handler gets to answer a 3xx either.
 * **One deadline per WS-Man request** (:class:`RequestGuard`). A socket timeout bounds
   each read, not their sum: a peer that sends one byte every two seconds never trips it.
-  A timer shuts the request's socket down when the deadline passes, which wakes the
-  blocked read at once, wherever it is (status line, headers, body, a handshake leg).
+  The deadline (``read_timeout``) starts when the request's first HTTP request is on an
+  open connection; a timer then shuts the request's sockets down when it passes, which
+  wakes the blocked read at once, wherever it is (status line, headers, body, a
+  handshake leg). Connecting is bounded before that by the connection timeout.
 * **Bounded replies.** A ``Content-Length`` above the limit is refused before the body
   is read at all; a body within it is left for requests, which reads exactly that many
   bytes (after the auth handlers, which need the unread response's socket for channel
@@ -54,6 +56,9 @@ except ImportError:  # pragma: no cover - pywinrm (and so requests) missing is r
 
 # Bytes read from the socket per step while receiving a body.
 CHUNK = 64 * 1024
+# Seconds the per-read socket timeout runs past the deadline, so that the deadline (with
+# its precise message) always ends a wait first.
+BACKSTOP = 1.0
 # Room for WinRM message encryption around an envelope of MaxEnvelopeSize bytes:
 # MS-WSMV 2.2.9.1 multipart framing (~300 bytes per part), the signature/trailer of each
 # sealed part and, for CredSSP, one part and one TLS record header per 16 KiB. 1/16 of
@@ -105,16 +110,28 @@ class RequestGuard:
         self.expired = False
         self._ends: float | None = None
         self._timer: threading.Timer | None = None
+        self._active = False
+        self._status: int | None = None
         self._sockets: list[Any] = []
         self._lock = threading.Lock()
 
     # -- lifetime of one request ---------------------------------------------------
     def start(self, seconds: float | None = None) -> None:
-        """Arm the deadline for a new request (``seconds`` defaults to the settings' deadline)."""
+        """Begin a new request; its deadline runs from the first response it waits for.
+
+        Args:
+            seconds: the deadline (default: the settings' ``request_deadline``).
+        """
         self.stop()
         if seconds is not None:
             self.seconds = float(seconds)
         self.expired = False
+        self._active = True
+        self._status = None
+
+    def _arm(self) -> None:
+        if self._ends is not None or not self._active:
+            return
         self._ends = time.monotonic() + self.seconds
         timer = threading.Timer(self.seconds, self._fire)
         timer.daemon = True  # never keeps a worker process alive
@@ -129,6 +146,7 @@ class RequestGuard:
         with self._lock:
             self._sockets = []
         self._ends = None
+        self._active = False
 
     def _fire(self) -> None:
         with self._lock:
@@ -143,6 +161,7 @@ class RequestGuard:
         Raises:
             DeadlineExceededError: the deadline has already passed.
         """
+        self._arm()
         with self._lock:
             if sock is not None and sock not in self._sockets:
                 self._sockets.append(sock)
@@ -164,27 +183,38 @@ class RequestGuard:
             raise self.deadline_error()
 
     def cap(self, timeout: Any) -> Any:
-        """A requests timeout whose read part never waits past the deadline."""
-        left = self.remaining()
-        if left is None:
-            return timeout
-        left = max(left, 0.001)
+        """The requests timeout for one send: the connect part as given, the read part a backstop.
+
+        The deadline (= the read timeout) ends every wait by itself, with a message that says
+        how far the reply got; the per-read socket timeout is set :data:`BACKSTOP` seconds
+        later so it never races the deadline, and never waits past the deadline either.
+        """
         if isinstance(timeout, tuple) and len(timeout) == 2:
             connect, read = timeout
-            return (connect, left if read is None else min(float(read), left))
-        if isinstance(timeout, (int, float)):
-            return (timeout, min(float(timeout), left))
-        return timeout
+        elif isinstance(timeout, (int, float)):
+            connect, read = timeout, timeout
+        else:
+            return timeout
+        read = self.seconds if read is None else float(read)
+        left = self.remaining()
+        if left is not None:
+            read = min(read, max(left, 0.0))
+        return (connect, read + BACKSTOP)
+
+    def note_status(self, status: int) -> None:
+        """The status line and headers of a response have arrived (for the deadline's message)."""
+        self._status = status
 
     # -- messages ------------------------------------------------------------------------
     def deadline_error(self) -> DeadlineExceededError:
         s = self.settings
         read_var = s.variable("read_timeout")
+        got = ("it had sent its headers (HTTP %d) but not the whole body" % self._status if self._status
+               else "it had not sent (all of) the status line and headers of its answer")
         return DeadlineExceededError(
-            "no complete reply within the request deadline of %d s (%s = %d s plus the %d s connection timeout): "
-            "the host kept the connection open but did not finish its answer in time, which only a stalled or "
-            "hostile peer does; raise %s if the host is merely slow"
-            % (self.seconds, read_var, s.read_timeout, s.connection_timeout, read_var),
+            "no complete reply within the request deadline of %g s (%s) after sending the request: %s. The "
+            "connection was made, so the host is not unreachable: it is stalled, hostile, or merely slow — raise "
+            "%s if it is slow" % (self.seconds, read_var, got, read_var),
             target=s.endpoint,
         )
 
@@ -290,7 +320,9 @@ class _WatchedConnection:
 
     def getresponse(self) -> Any:
         self._wsman_guard.watch(self.sock)
-        return super().getresponse()  # type: ignore[misc]
+        response = super().getresponse()  # type: ignore[misc]
+        self._wsman_guard.note_status(response.status)
+        return response
 
 
 def _watch_pool(pool: Any, guard: RequestGuard) -> Any:
