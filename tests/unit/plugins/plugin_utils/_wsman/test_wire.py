@@ -26,7 +26,6 @@ from ansible_collections.winauth.winrm.plugins.plugin_utils._wsman.errors import
     TLSError,
     UnreachableError,
     WSManError,
-    WSManTimeoutError,
 )
 from ansible_collections.winauth.winrm.plugins.plugin_utils._wsman.settings import WSManSettings, build_settings
 from ansible_collections.winauth.winrm.plugins.plugin_utils._wsman.transport import WSManTransport
