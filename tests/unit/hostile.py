@@ -17,6 +17,7 @@ bodies are read up to fixed limits, and every thread is a daemon stopped on exit
 from __future__ import annotations
 
 import re
+import select
 import socket
 import socketserver
 import ssl
@@ -45,6 +46,13 @@ class Request:
     path: str
     headers: dict[str, str]
     body: bytes
+    received: float = 0.0  # time.monotonic() when it was read
+    answered: float | None = None  # when the behaviour ended (the client gone, or all sent)
+
+    @property
+    def held(self) -> float | None:
+        """Seconds the client stayed on this request (read → the behaviour's end)."""
+        return None if self.answered is None else self.answered - self.received
 
     @property
     def message_id(self) -> str | None:
@@ -65,6 +73,16 @@ class Conn:
 
     def alive(self) -> bool:
         return time.monotonic() - self.started < MAX_SECONDS and self.sent < MAX_BYTES
+
+    def wait(self, seconds: float) -> bool:
+        """Sleep up to ``seconds``; False as soon as the client has closed or shut down its side."""
+        try:
+            readable, _w, _x = select.select([self.sock], [], [], seconds)
+            if readable and not self.sock.recv(1, socket.MSG_PEEK):
+                return False
+        except (OSError, ValueError):
+            return False
+        return True
 
     def write(self, data: bytes) -> bool:
         """Send data; False once the client is gone or a bound is reached."""
@@ -150,9 +168,8 @@ def drip(interval: float = 2.0, after_headers: bool = False, total: int = 100000
         else:
             data = head + body
         for i in range(len(data)):
-            if not conn.write(data[i:i + 1]):
+            if not conn.write(data[i:i + 1]) or not conn.wait(interval):
                 return
-            time.sleep(interval)
 
     return run
 
@@ -201,14 +218,14 @@ def stall_body(sent: int = 300, stall: float = 10.0) -> Behaviour:
         body = envelope("<x:Y xmlns:x='urn:x'>%s</x:Y>" % ("z" * 4000), request.message_id)
         conn.write(_head(200, [("Content-Type", "application/soap+xml;charset=UTF-8"),
                                ("Content-Length", str(len(body)))]) + body[:sent])
-        time.sleep(min(stall, MAX_SECONDS))
+        conn.wait(min(stall, MAX_SECONDS))
 
     return run
 
 
 def hang(seconds: float = 10.0) -> Behaviour:
     """Read the request, answer nothing."""
-    return lambda conn, request: time.sleep(min(seconds, MAX_SECONDS))
+    return lambda conn, request: conn.wait(min(seconds, MAX_SECONDS)) and None
 
 
 def close() -> Behaviour:
@@ -247,7 +264,7 @@ def _read_request(rfile: Any) -> Request | None:
     else:
         length = int(headers.get("content-length") or 0)
         body = rfile.read(min(length, MAX_REQUEST_BODY)) if length else b""
-    return Request(parts[0] if parts else "", parts[1] if len(parts) > 1 else "", headers, body)
+    return Request(parts[0] if parts else "", parts[1] if len(parts) > 1 else "", headers, body, time.monotonic())
 
 
 class _Handler(socketserver.StreamRequestHandler):
@@ -276,7 +293,10 @@ class _Handler(socketserver.StreamRequestHandler):
                 if request is None:
                     return
                 peer.record(request)
-                peer.behaviour(conn, request)
+                try:
+                    peer.behaviour(conn, request)
+                finally:
+                    request.answered = time.monotonic()
                 if peer.one_per_connection:
                     return
         finally:
