@@ -88,7 +88,7 @@ class WSManClient:
         except UnsafeXMLError as e:
             raise ProtocolError(_not_soap(raw, status) or str(e), **where) from e
         if root.tag != q("s", "Envelope"):
-            raise ProtocolError(_wrong_root(root.tag), **where)
+            raise ProtocolError(_wrong_root(root.tag, raw), **where)
         _check_values(root, what, self.endpoint)
         related = env.relates_to(root)
         fault = parse_fault(root, target=self.endpoint, operation=what)
@@ -228,13 +228,13 @@ def _not_soap(raw: bytes, status: int = 200) -> str | None:
     return None
 
 
-def _wrong_root(tag: str) -> str:
+def _wrong_root(tag: str, raw: bytes) -> str:
     """Explain a well-formed reply whose root is not the SOAP 1.2 envelope."""
     if tag == "{%s}Envelope" % SOAP11:
         return ("the reply is a SOAP 1.1 envelope (%s), but WS-Management uses SOAP 1.2: another SOAP service "
                 "answered at this address; check the host, port and path" % SOAP11)
     if local_name(tag).lower() == "html":
-        return _not_soap(b"<html>") or "the reply is an HTML page"  # well-formed XHTML
+        return _not_soap(raw) or "the reply is an HTML page"  # well-formed XHTML
     shown = tag if len(tag) <= 120 else tag[:120] + "..."
     return "the reply is XML but not a SOAP envelope (root element %s): this is not a WinRM service" % shown
 

@@ -76,9 +76,10 @@ class AccessDeniedFault(WSManFault):
     """Code 5: the account is not allowed (not an administrator, or RootSDDL)."""
 
     ERROR_CODE = CODE_ACCESS_DENIED
-    # Windows: the WinRM service admits members of the local Administrators and Remote
-    # Management Users groups (its default RootSDDL); the configuration resources need an
-    # administrator (REFERENCE.md; the lab's auditor account shows it).
+    # Windows (Microsoft's documentation, not a recording): the default RootSDDL grants the
+    # local Administrators full access; the built-in Remote Management Users group may use
+    # WS-Management but the configuration resources need an administrator. The lab's
+    # non-admin "auditor" account gets this fault for every operation.
     HINT = (
         "the account authenticated but may not do this: use an account in the host's local Administrators group "
         "(reading and changing the WinRM configuration needs it; Remote Management Users may connect but not "
