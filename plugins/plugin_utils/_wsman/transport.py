@@ -194,11 +194,14 @@ class WSManTransport:
                 e.operation = operation
             if e.target is None:
                 e.target = self.settings.endpoint
-            if self._guard.expired:
-                self.close()  # the deadline shut the connection (and its auth context) down
             raise
         finally:
+            expired = self._guard.expired
             self._guard.stop()
+            if expired:
+                # The deadline shut the connection (and with it NTLM/Kerberos/CredSSP's context)
+                # down, even if the reply had just arrived: the next request starts afresh.
+                self.close()
 
     def _send(self, payload: bytes, operation: str) -> tuple[int, bytes]:
         if self._session is not None:
