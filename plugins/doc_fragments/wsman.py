@@ -34,7 +34,7 @@ notes:
     C(ansible_winrm_connection_timeout) sets the operation timeout to its value and the read timeout to
     its value + 10, as the winrm connection plugin does. A timeout of C(0) is refused (the winrm
     connection plugin reads C(0) as "not set"; here it is an error, so that a typo never silently
-    becomes 30 seconds): leave the variable unset for the default.
+    becomes 30 seconds); leave the variable unset for the default.
   - The host's replies are not trusted. An HTTP redirect is refused (WinRM never redirects) and nothing is
     sent to its target; a reply larger than the 153600-byte MaxEnvelopeSize the request asked for (plus
     room for message encryption), a single value longer than 32 KiB, and a reply that does not answer the
