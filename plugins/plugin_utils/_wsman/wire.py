@@ -186,8 +186,9 @@ class RequestGuard:
         """The requests timeout for one send: the connect part as given, the read part a backstop.
 
         The deadline (= the read timeout) ends every wait by itself, with a message that says
-        how far the reply got; the per-read socket timeout is set :data:`BACKSTOP` seconds
-        later so it never races the deadline, and never waits past the deadline either.
+        how far the reply got; the per-read socket timeout is the time left plus
+        :data:`BACKSTOP` seconds, so it never races the deadline and only matters if the
+        deadline's timer could not run.
         """
         if isinstance(timeout, tuple) and len(timeout) == 2:
             connect, read = timeout
