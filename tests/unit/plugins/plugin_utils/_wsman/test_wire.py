@@ -334,7 +334,7 @@ def test_unrelated_fault_is_refused_too() -> None:
              "</s:Text></s:Reason></s:Fault>")
     with Hostile(hostile.unrelated(fault, relates_to="uuid:SOMEONE-ELSE")) as peer:
         err = fails(settings_for(peer))
-    assert type(err) is ProtocolError
+    assert err.__class__ is ProtocolError
     assert "does not match" in str(err) and "it was a fault: Other" in str(err)
 
 
@@ -361,7 +361,7 @@ def test_missing_ca_file_is_a_settings_error() -> None:
     with Hostile(hostile.reply(200, b"x")) as peer:
         err = fails(settings_for(peer, "https", ca_trust_path="/nonexistent/lab-ca.pem"))
         assert peer.requests == 0
-    assert type(err) is SettingsError, (type(err), str(err))
+    assert err.__class__ is SettingsError, (type(err), str(err))
     assert "'/nonexistent/lab-ca.pem' does not exist" in str(err)
     assert "set ansible_winrm_ca_trust_path" in str(err)
 
@@ -369,7 +369,7 @@ def test_missing_ca_file_is_a_settings_error() -> None:
 def test_missing_ca_file_under_every_transport_stays_a_settings_error() -> None:
     err = fails(settings_for(None, "https", port=_free_port(), transport="ntlm,basic",
                              ca_trust_path="/nonexistent/ca.pem"))
-    assert type(err) is SettingsError
+    assert err.__class__ is SettingsError
     assert "ansible_psrp_ca_cert" in str(fails(settings_for(None, "https", port=_free_port(), connection="psrp",
                                                             ca_trust_path="/nonexistent/ca.pem")))
 
