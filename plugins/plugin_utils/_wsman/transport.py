@@ -211,6 +211,7 @@ class WSManTransport:
         for auth in self.settings.transports:
             if auth == "kerberos" and self.before_kerberos is not None:
                 self.before_kerberos()
+            session = None
             try:
                 session = self._new(auth)
                 result = self._send_once(session, auth, payload, operation)
@@ -218,6 +219,8 @@ class WSManTransport:
                 # Like Ansible's winrm plugin: a transport that cannot work hands over to the next.
                 failures.append("%s: %s" % (auth, e.message))
                 errors.append(e)
+                if session is not None:
+                    session.close_session()  # its connection is of no further use
                 continue
             self._session, self.auth_used = session, auth
             return result
