@@ -26,6 +26,19 @@ notes:
     C(ansible_psrp_*) variables.
   - A connection failure (host unreachable, TLS not trusted, credentials rejected) marks the host
     UNREACHABLE, exactly as the winrm connection plugin would.
+  - Timeouts. Each WS-Management request must be complete, reply included, within the read timeout
+    (C(ansible_winrm_read_timeout_sec), default 30, or C(ansible_psrp_read_timeout)) after it is sent,
+    however the host sends its answer; connecting is bounded by the connection timeout before that.
+    The host may take up to the operation timeout (C(ansible_winrm_operation_timeout_sec), default 20,
+    or C(ansible_psrp_operation_timeout)) before it answers, so the read timeout must be larger.
+    C(ansible_winrm_connection_timeout) sets the operation timeout to its value and the read timeout to
+    its value + 10, as the winrm connection plugin does. A timeout of C(0) is refused (the winrm
+    connection plugin reads C(0) as "not set"; here it is an error, so that a typo never silently
+    becomes 30 seconds); leave the variable unset for the default.
+  - The host's replies are not trusted. An HTTP redirect is refused (WinRM never redirects) and nothing is
+    sent to its target; a reply larger than the 153600-byte MaxEnvelopeSize the request asked for (plus
+    room for message encryption), a single value longer than 32 KiB, and a reply that does not answer the
+    request (no or another C(a:RelatesTo)) are refused with an error naming what was wrong.
   - Each run reports C(wsman_round_trips), the number of WS-Management requests it sent.
 seealso:
   - name: Windows Remote Management configuration (MS-WSMV)

@@ -29,6 +29,12 @@ ACTION_DELETE = TRANSFER + "Delete"
 ACTION_ENUMERATE = ENUMERATION + "Enumerate"
 ACTION_PULL = ENUMERATION + "Pull"
 
+# w:MaxEnvelopeSize of every request: the largest reply, in bytes, the host may send.
+# 153600 is what Windows' own client asks for (windows-recorded/config-get.request.xml)
+# and what every Windows host accepts (MaxEnvelopeSizekb defaults to 500); the transport
+# refuses replies larger than this plus encryption framing (_wsman.wire.reply_limit).
+MAX_ENVELOPE_SIZE = 153600
+
 
 @dataclass(frozen=True)
 class Request:
@@ -66,7 +72,7 @@ def _sub(parent: ET.Element, prefix: str, local: str, text: str | None = None, *
     return elem
 
 
-def build(request: Request, to: str, operation_timeout: int = 20, max_envelope_size: int = 153600,
+def build(request: Request, to: str, operation_timeout: int = 20, max_envelope_size: int = MAX_ENVELOPE_SIZE,
           locale: str = "en-US") -> bytes:
     """Serialise a request as a SOAP envelope.
 

@@ -47,12 +47,33 @@ class WSManTimeoutError(TransportError):
     """The host did not answer in time."""
 
 
+class DeadlineExceededError(WSManTimeoutError):
+    """A WS-Man request did not complete within its overall deadline (see _wsman.wire)."""
+
+
 class AuthenticationError(WSManError):
     """The host rejected the credentials or the authentication scheme."""
 
 
 class ProtocolError(WSManError):
     """The host answered with something that is not the expected WS-Man reply."""
+
+
+class RedirectRefusedError(ProtocolError):
+    """The host answered HTTP 3xx; WinRM never redirects, so the redirect was not followed.
+
+    Attributes:
+        location: the refused ``Location`` header as received (untrusted text), or None.
+    """
+
+    def __init__(self, message: str, target: str | None = None, operation: str | None = None,
+                 location: str | None = None) -> None:
+        super().__init__(message, target=target, operation=operation)
+        self.location = location
+
+
+class ReplyTooLargeError(ProtocolError):
+    """The reply is larger than the MaxEnvelopeSize the request asked for (plus encryption framing)."""
 
 
 class ParseError(ProtocolError):

@@ -47,13 +47,83 @@ def _as_bool(value: Any, name: str) -> bool:
     raise SettingsError("%s must be a boolean, got %r" % (name, value))
 
 
+# The variables that set each option, per connection plugin, so that an error can name
+# the one to change. ``read_timeout``/``operation_timeout`` of winrm are named separately
+# when ansible_winrm_connection_timeout set them (see _winrm_options).
+_VARIABLES: dict[str, dict[str, str]] = {
+    "winrm": {
+        "host": "ansible_host",
+        "port": "ansible_port",
+        "user": "ansible_user",
+        "password": "ansible_password",
+        "scheme": "ansible_winrm_scheme",
+        "path": "ansible_winrm_path",
+        "transport": "ansible_winrm_transport",
+        "ca_trust_path": "ansible_winrm_ca_trust_path",
+        "proxy": "ansible_winrm_proxy",
+        "connection_timeout": "ansible_winrm_connection_timeout",
+        "read_timeout": "ansible_winrm_read_timeout_sec",
+        "operation_timeout": "ansible_winrm_operation_timeout_sec",
+    },
+    "psrp": {
+        "host": "ansible_host",
+        "port": "ansible_port",
+        "user": "ansible_user",
+        "password": "ansible_password",
+        "scheme": "ansible_psrp_protocol",
+        "path": "ansible_psrp_path",
+        "transport": "ansible_psrp_auth",
+        "ca_trust_path": "ansible_psrp_ca_cert",
+        "proxy": "ansible_psrp_proxy",
+        "connection_timeout": "ansible_psrp_connection_timeout",
+        "read_timeout": "ansible_psrp_read_timeout",
+        "operation_timeout": "ansible_psrp_operation_timeout",
+    },
+}
+CONNECTIONS = tuple(_VARIABLES)
+# RFC 1035 limits, which the resolver enforces: longer names can never resolve.
+MAX_HOST_NAME = 253
+MAX_HOST_LABEL = 63
+
+
+def _check_host_name(host: str) -> None:
+    """Refuse a host name no DNS resolver can look up (before any network I/O).
+
+    Raises:
+        SettingsError: the name or one of its labels is longer than DNS allows.
+    """
+    try:
+        ipaddress.ip_address(host)
+        return
+    except ValueError:
+        pass
+    name = host.rstrip(".")
+    shown = name if len(name) <= 60 else "%s...(%d characters)" % (name[:40], len(name))
+    if len(name) > MAX_HOST_NAME:
+        raise SettingsError(
+            "host name %r is longer than the %d characters DNS allows: set ansible_host to the host's real "
+            "DNS name or IP address" % (shown, MAX_HOST_NAME)
+        )
+    for label in name.split("."):
+        if len(label) > MAX_HOST_LABEL:
+            raise SettingsError(
+                "host name %r has a label of %d characters, DNS allows at most %d between dots: set ansible_host "
+                "to the host's real DNS name or IP address" % (shown, len(label), MAX_HOST_LABEL)
+            )
+
+
 def _as_int(value: Any, name: str, minimum: int = 1) -> int:
     try:
         number = int(value)
     except (TypeError, ValueError):
         raise SettingsError("%s must be a whole number, got %r" % (name, value)) from None
     if number < minimum:
-        raise SettingsError("%s must be at least %d, got %d" % (name, minimum, number))
+        why = ""
+        if "timeout" in name and number == 0:
+            # ansible.builtin.winrm reads 0 as "not set"; a silent 30 s would hide the typo.
+            why = ": a timeout of 0 s can never be met and is refused, not replaced by a default; " \
+                  "remove the variable to use the default"
+        raise SettingsError("%s must be at least %d, got %d%s" % (name, minimum, number, why))
     return number
 
 
@@ -88,6 +158,34 @@ class WSManSettings:
     read_timeout: int = 30
     operation_timeout: int = 20
     kerberos_managed: bool = False
+    connection: str = "winrm"
+    timeouts_from_connection_timeout: bool = False
+
+    def variable(self, option: str) -> str:
+        """The inventory variable that sets ``option`` for this host's connection plugin.
+
+        Args:
+            option: ``read_timeout``, ``path``, ``ca_trust_path``, ``proxy``, ``scheme`` ...
+
+        Returns:
+            e.g. ``ansible_winrm_read_timeout_sec`` or ``ansible_psrp_read_timeout``.
+        """
+        if self.timeouts_from_connection_timeout and option in ("read_timeout", "operation_timeout"):
+            return _VARIABLES["winrm"]["connection_timeout"]
+        return _VARIABLES.get(self.connection, _VARIABLES["winrm"]).get(option, option)
+
+    @property
+    def request_deadline(self) -> int:
+        """Seconds one WS-Man request may take in all once it has been sent: ``read_timeout``.
+
+        Counted from the moment the first HTTP request of the WS-Man request is on an open
+        connection until the reply's last byte (every auth handshake leg included). The host
+        may use up to ``operation_timeout`` (< ``read_timeout``) before it answers. Connecting
+        before that is bounded by ``connection_timeout`` (TCP connect and TLS handshake each
+        as a whole). A per-read socket timeout alone would let a peer that sends one byte at
+        a time hold the worker forever.
+        """
+        return self.read_timeout
 
     @property
     def endpoint(self) -> str:
@@ -163,18 +261,31 @@ def build_settings(
     read_timeout: int | str = 30,
     operation_timeout: int | str = 20,
     kerberos_managed: bool | None = None,
+    connection: str = "winrm",
+    timeouts_from_connection_timeout: bool = False,
 ) -> WSManSettings:
     """Validate and normalise connection options.
 
     Defaults mirror Ansible's winrm connection plugin: port 5985 means HTTP and
     anything else HTTPS; no transport means Kerberos for a UPN user and Basic otherwise.
 
+    ``connection`` (``winrm`` or ``psrp``) only chooses which variable names the error
+    messages use; ``timeouts_from_connection_timeout`` says that winrm's
+    ``ansible_winrm_connection_timeout`` set the read and operation timeouts.
+
+    A timeout of 0 is refused rather than replaced by a default: 0 s can never be met,
+    and silently using 30 s instead would hide the mistake.
+
     Raises:
         SettingsError: an option is missing, malformed or contradictory; the message
             names the variable to fix.
     """
+    if connection not in _VARIABLES:
+        raise SettingsError("unknown connection plugin %r: use one of %s" % (connection, ", ".join(_VARIABLES)))
+    names = _VARIABLES[connection]
     if not host:
         raise SettingsError("no host address: set ansible_host (or the inventory name) to the Windows host")
+    _check_host_name(str(host))
     if scheme is not None:
         scheme = str(scheme).lower()
         if scheme not in ("http", "https"):
@@ -209,13 +320,15 @@ def build_settings(
         if transports == (needs_password,) and not username:
             raise SettingsError("%s authentication needs a user name: set ansible_user" % needs_password)
 
-    connect = _as_int(connection_timeout, "connection_timeout")
-    operation = _as_int(operation_timeout, "operation_timeout (ansible_winrm_operation_timeout_sec)")
-    read = _as_int(read_timeout, "read_timeout (ansible_winrm_read_timeout_sec)")
+    read_var = names["connection_timeout"] if timeouts_from_connection_timeout else names["read_timeout"]
+    operation_var = names["connection_timeout"] if timeouts_from_connection_timeout else names["operation_timeout"]
+    connect = _as_int(connection_timeout, "connection_timeout (%s)" % names["connection_timeout"])
+    operation = _as_int(operation_timeout, "operation_timeout (%s)" % operation_var)
+    read = _as_int(read_timeout, "read_timeout (%s)" % read_var)
     if read <= operation:
         raise SettingsError(
             "read_timeout (%d s) must exceed operation_timeout (%d s): the host may legitimately take the whole "
-            "operation timeout before it answers" % (read, operation)
+            "operation timeout before it answers; raise %s or lower %s" % (read, operation, read_var, operation_var)
         )
     if kerberos_managed is None:
         kerberos_managed = "kerberos" in transports and bool(password)
@@ -245,7 +358,14 @@ def build_settings(
         read_timeout=read,
         operation_timeout=operation,
         kerberos_managed=bool(kerberos_managed),
+        connection=connection,
+        timeouts_from_connection_timeout=timeouts_from_connection_timeout,
     )
+
+
+def _unset_is(value: Any, default: Any) -> Any:
+    """``default`` only when the option is not set at all: 0 or "" must reach validation."""
+    return default if value is None else value
 
 
 def _winrm_options(get: Any, extras: Mapping[str, Any]) -> dict[str, Any]:
@@ -253,11 +373,14 @@ def _winrm_options(get: Any, extras: Mapping[str, Any]) -> dict[str, Any]:
         return extras.get("ansible_winrm_" + name, default)
 
     connection_timeout = get("connection_timeout")
-    operation = extra("operation_timeout_sec", 20)
-    read = extra("read_timeout_sec", 30)
-    if connection_timeout:
-        # Same rule as the winrm connection plugin: it overrides both timeouts.
-        operation, read = connection_timeout, int(connection_timeout) + 10
+    operation = _unset_is(extra("operation_timeout_sec"), 20)
+    read = _unset_is(extra("read_timeout_sec"), 30)
+    overrides = connection_timeout is not None
+    if overrides:
+        # Same rule as the winrm connection plugin: it overrides both timeouts. Unlike that
+        # plugin (which treats 0 as "not set"), 0 is refused by build_settings, not ignored.
+        operation = connection_timeout
+        read = _as_int(connection_timeout, "connection_timeout (ansible_winrm_connection_timeout)") + 10
     kerberos_mode = get("kerberos_mode")
     return dict(
         host=get("remote_addr"),
@@ -280,10 +403,12 @@ def _winrm_options(get: Any, extras: Mapping[str, Any]) -> dict[str, Any]:
         credssp_auth_mechanism=extra("credssp_auth_mechanism", "auto"),
         credssp_minimum_version=extra("credssp_minimum_version", 2),
         proxy=extra("proxy"),
-        connection_timeout=connection_timeout or 30,
+        connection_timeout=_unset_is(connection_timeout, 30),
         read_timeout=read,
         operation_timeout=operation,
         kerberos_managed=None if kerberos_mode is None else kerberos_mode == "managed",
+        connection="winrm",
+        timeouts_from_connection_timeout=overrides,
     )
 
 
@@ -316,10 +441,11 @@ def _psrp_options(get: Any) -> dict[str, Any]:
         credssp_auth_mechanism=get("credssp_auth_mechanism") or "auto",
         credssp_minimum_version=get("credssp_minimum_version") or 2,
         proxy=proxy,
-        connection_timeout=get("connection_timeout") or 30,
-        read_timeout=get("read_timeout") or 30,
-        operation_timeout=get("operation_timeout") or 20,
+        connection_timeout=_unset_is(get("connection_timeout"), 30),
+        read_timeout=_unset_is(get("read_timeout"), 30),
+        operation_timeout=_unset_is(get("operation_timeout"), 20),
         kerberos_managed=False,
+        connection="psrp",
     )
 
 

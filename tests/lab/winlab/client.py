@@ -9,6 +9,7 @@
     lab.reset_counters()            # all hosts (or one: reset_counters("win01"))
     lab.set_state("win01", state)   # replace a host's state live (e.g. plant a GPO value)
     lab.restore("win01")            # back to the scenario state (no argument: every host)
+    lab.redirect("win01", url)      # fault injection: win01 answers 307 Location: url (None: stop)
 
 State changes go through the server's loopback control API, so the running
 server applies them at once (listeners are re-bound, policies re-read).
@@ -196,6 +197,16 @@ class Lab:
         """
         self._control("POST", f"/arm?host={self._check(host)}&action={urllib.parse.quote(action)}",
                       {"set_registry_value": {"path": path, "name": name, "spec": spec}})
+
+    def redirect(self, host: str, location: str | None, status: int = 307, after_auth: bool = False) -> None:
+        """Fault injection for tests only (real Windows never redirects).
+
+        The host answers every WS-Man POST with ``status`` and ``Location: location``: before
+        authentication, or with ``after_auth`` once the client has authenticated on the
+        connection. ``location=None`` (or :meth:`restore`) stops it.
+        """
+        doc = None if location is None else {"location": location, "status": status, "after_auth": after_auth}
+        self._control("POST", f"/redirect?host={self._check(host)}", doc)
 
     def restore(self, host: str | None = None) -> None:
         for name in [self._check(host)] if host else list(self.hosts):

@@ -6,6 +6,10 @@
     PUT  /state?host=H              replace the state (body: JSON), applied at once
     POST /reload?host=H             re-read state/H.json after editing it by hand
     POST /restore?host=H            back to the scenario state of the last `up`
+    POST /redirect?host=H           fault injection (tests only; Windows never redirects): body
+                                    {"location": URL, "status": 307, "after_auth": false} makes
+                                    the host answer every WS-Man POST with that redirect; null
+                                    (or restore) stops it
     GET  /endpoints                 what each host really listens on
     POST /shutdown
 """
@@ -74,6 +78,9 @@ class _Handler(BaseHTTPRequestHandler):
                 with lab.hosts[name].lock:
                     lab.hosts[name].armed[query["action"]] = new_state
                 self._reply(200, {"host": name, "armed": query["action"]})
+            elif route == ("POST", "/redirect") and name:
+                lab.hosts[name].redirect = _redirect(json.loads(payload or b"null"))
+                self._reply(200, {"host": name, "redirect": lab.hosts[name].redirect})
             elif route in (("POST", "/reload"), ("POST", "/restore")) and name:
                 op = "reload" if route[1] == "/reload" else "restore"
                 changed = lab.apply(name, lambda h: getattr(h, op)())
@@ -96,6 +103,18 @@ class _Handler(BaseHTTPRequestHandler):
 
     def do_PUT(self) -> None:
         self._route("PUT")
+
+
+def _redirect(doc: Any) -> dict[str, Any] | None:
+    """Validate a /redirect body (ValueError → 400)."""
+    if doc is None:
+        return None
+    if not isinstance(doc, dict) or not isinstance(doc.get("location"), str):
+        raise ValueError('expected {"location": URL, "status": 3xx, "after_auth": bool} or null')
+    status = int(doc.get("status", 307))
+    if not 300 <= status < 400:
+        raise ValueError(f"status must be 3xx, got {status}")
+    return {"location": doc["location"], "status": status, "after_auth": bool(doc.get("after_auth", False))}
 
 
 class _ControlServer(ThreadingHTTPServer):

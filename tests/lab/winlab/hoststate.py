@@ -128,6 +128,10 @@ class HostState:
         # Test hook: a state to apply just before the next request of an action arrives,
         # to reproduce races such as Group Policy applying between a client's read and write.
         self.armed: dict[str, dict[str, Any]] = {}
+        # Fault injection for tests only (real Windows never redirects): when set, every
+        # WS-Man POST is answered {"status": 307, "location": URL}, before authentication or,
+        # with "after_auth", once the client has authenticated. Not part of the state file.
+        self.redirect: dict[str, Any] | None = None
         self.shells: dict[str, dict[str, Any]] = {}
         self.enumerations: dict[str, dict[str, Any]] = {}
         self._effective: tuple[int, schema.Effective] | None = None
@@ -223,6 +227,7 @@ class HostState:
     def restore(self) -> bool:
         """Back to the scenario state of the last `labctl up`."""
         self.armed.clear()
+        self.redirect = None
         return self.replace(json.loads(self.scenario_file.read_text(encoding="utf-8")))
 
     def flush_stats(self) -> None:

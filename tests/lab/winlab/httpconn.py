@@ -119,6 +119,11 @@ class WinRMHandler(BaseHTTPRequestHandler):
             self._send(404)
             return
 
+        redirect = host.redirect
+        if redirect is not None and not redirect["after_auth"]:
+            host.stats.count_http()
+            self._send(redirect["status"], headers=[("Location", redirect["location"])])
+            return
         header = self.headers.get("Authorization")
         outcome = auth.authenticate(host, self.conn_auth, header, binding.transport, binding.cbt)
         host.stats.count_http(auth_failed=outcome.kind == "reject")
@@ -130,6 +135,9 @@ class WinRMHandler(BaseHTTPRequestHandler):
             self._send(401, headers=token)
             return
         assert outcome.principal is not None
+        if redirect is not None:  # after_auth: the client authenticated, now the redirect
+            self._send(redirect["status"], headers=[*token, ("Location", redirect["location"])])
+            return
         if not body:
             self._send(200, headers=token)  # end of a handshake (pywinrm's empty POST)
             return

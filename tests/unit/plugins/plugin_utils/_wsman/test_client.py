@@ -138,9 +138,15 @@ def test_relates_to_mismatch(sender: FakeSender) -> None:
     assert info.value.operation == "Get config"
 
 
-def test_missing_relates_to_is_accepted(sender: FakeSender) -> None:
+def test_missing_relates_to_is_refused_as_a_mismatch_is(sender: FakeSender) -> None:
+    # Issue 7 item 5 reverses the former test_missing_relates_to_is_accepted: a reply that
+    # names no request could answer any request, so it is refused like a mismatch.
     sender.replies.append((200, envelope("<x:Y xmlns:x='urn:x'/>", relates_to=None)))
-    assert _client(sender).get(CONFIG).tag == "{urn:x}Y"
+    with pytest.raises(ProtocolError, match="no a:RelatesTo") as info:
+        _client(sender).get(CONFIG)
+    assert info.value.target == ENDPOINT
+    assert info.value.operation == "Get config"
+    assert sender.sent[0].message_id in str(info.value)
 
 
 @pytest.mark.parametrize(
@@ -302,3 +308,69 @@ def test_round_trips_delegates_to_transport(sender: FakeSender) -> None:
     client = _client(sender)
     sender.round_trips = 7
     assert client.round_trips == 7
+
+
+# --------------------------------------------------------------------------- issue 7: replies that answer nothing
+
+
+def test_fault_with_another_relates_to_is_refused(sender: FakeSender) -> None:
+    sender.replies.append((500, envelope(fault_body(subcode="w:AccessDenied", wsman_code=5), relates_to="uuid:X")))
+    with pytest.raises(ProtocolError, match="RelatesTo uuid:X does not match") as info:
+        _client(sender).get(CONFIG)
+    assert not isinstance(info.value, AccessDeniedFault)
+    assert "it was a fault: The WS-Management service cannot process the request." in str(info.value)
+
+
+def test_fault_without_relates_to_is_still_the_typed_fault(sender: FakeSender) -> None:
+    # The lab omits RelatesTo only on a fault for a request it could not read; the fault is
+    # the best diagnosis there is, and it carries no data.
+    sender.replies.append((500, envelope(fault_body(subcode="w:AccessDenied", wsman_code=5), relates_to=None)))
+    with pytest.raises(AccessDeniedFault):
+        _client(sender).get(CONFIG)
+
+
+def test_soap11_reply_is_named(sender: FakeSender) -> None:
+    raw = (b'<e:Envelope xmlns:e="http://schemas.xmlsoap.org/soap/envelope/"><e:Body><x:Y xmlns:x="urn:x"/>'
+           b"</e:Body></e:Envelope>")
+    sender.replies.append((200, raw))
+    with pytest.raises(ProtocolError, match="SOAP 1.1 envelope") as info:
+        _client(sender).get(CONFIG)
+    assert "empty body" not in str(info.value)
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [b"<html><head><title>Login</title></head><body>portal</body></html>",
+     b"<!DOCTYPE html>\n<html><head><title>Login</title></head><body>portal<br></body></html>"],
+    ids=["xhtml", "html5"],
+)
+def test_html_reply_is_named(sender: FakeSender, raw: bytes) -> None:
+    sender.replies.append((200, raw))
+    with pytest.raises(ProtocolError, match=r"HTML page \('Login'\)") as info:
+        _client(sender).get(CONFIG)
+    assert "empty body" not in str(info.value)
+
+
+def test_value_bound_is_one_check_for_every_model(sender: FakeSender) -> None:
+    long = "x" * (_wsman.MAX_VALUE_CHARS + 1)
+    for body in ("<x:Y xmlns:x='urn:x'>%s</x:Y>" % long, "<x:Y xmlns:x='urn:x' a='%s'/>" % long,
+                 "<x:Y xmlns:x='urn:x'><x:Z/>%s</x:Y>" % long):
+        sender.replies.append(body)
+        with pytest.raises(ProtocolError, match="above the %d allowed" % _wsman.MAX_VALUE_CHARS):
+            _client(sender).get(CONFIG)
+    sender.replies.append("<x:Y xmlns:x='urn:x'>%s</x:Y>" % long[1:])
+    assert _client(sender).get(CONFIG).text == long[1:]
+
+
+def test_enumeration_bytes_are_bounded(sender: FakeSender, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(_wsman, "MAX_ENUMERATION_BYTES", 20000)
+    sender.responder = lambda request: (
+        "<n:PullResponse %s><n:EnumerationContext>uuid:C</n:EnumerationContext><n:Items>%s</n:Items>"
+        "</n:PullResponse>" % (ENUM_NS, _item("a" * 3000))
+        if request.action == env.ACTION_PULL
+        else "<n:EnumerateResponse %s><n:EnumerationContext>uuid:C</n:EnumerationContext></n:EnumerateResponse>"
+        % ENUM_NS
+    )
+    with pytest.raises(ProtocolError, match="enumeration replies passed 20000 bytes"):
+        _client(sender).enumerate(LISTENER)
+    assert sender.round_trips < 10

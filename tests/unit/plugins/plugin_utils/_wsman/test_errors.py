@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from ansible_collections.winauth.winrm.plugins.plugin_utils._wsman import errors as errors
+from ansible_collections.winauth.winrm.plugins.plugin_utils._wsman import errors
 
 
 def test_str_names_operation_target_and_cause() -> None:
@@ -37,3 +37,22 @@ def test_str_with_only_target_or_only_message() -> None:
 def test_hierarchy(cls: type[errors.WSManError], parent: type[Exception]) -> None:
     assert issubclass(cls, parent)
     assert issubclass(cls, Exception)
+
+
+@pytest.mark.parametrize(
+    ("cls", "parent"),
+    [
+        (errors.DeadlineExceededError, errors.WSManTimeoutError),
+        (errors.RedirectRefusedError, errors.ProtocolError),
+        (errors.ReplyTooLargeError, errors.ProtocolError),
+    ],
+)
+def test_wire_errors_hierarchy(cls: type[errors.WSManError], parent: type[Exception]) -> None:
+    # _action.py maps by class: a deadline is UNREACHABLE (a timeout, like the winrm plugin's),
+    # a redirect or an oversized reply is a failure of the host's answer.
+    assert issubclass(cls, parent)
+
+
+def test_redirect_error_keeps_the_location() -> None:
+    e = errors.RedirectRefusedError("refused", target="http://a/wsman", location="http://b/wsman")
+    assert e.location == "http://b/wsman" and str(e) == "on http://a/wsman: refused"

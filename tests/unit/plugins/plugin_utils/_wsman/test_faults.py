@@ -7,7 +7,7 @@ from collections.abc import Callable
 
 import pytest
 
-from ansible_collections.winauth.winrm.plugins.plugin_utils._wsman import faults as faults
+from ansible_collections.winauth.winrm.plugins.plugin_utils._wsman import faults
 from ansible_collections.winauth.winrm.plugins.plugin_utils._wsman.errors import WSManError
 from ansible_collections.winauth.winrm.plugins.plugin_utils._wsman.xml import parse
 from ansible_collections.winauth.winrm.tests.unit.helpers import envelope, fault_body
@@ -216,3 +216,17 @@ def test_outer_code_wins_over_inner() -> None:
 def test_not_a_fault() -> None:
     assert _parse_fault("<x:Whatever xmlns:x='urn:x'/>") is None
     assert _parse_fault("") is None
+
+
+def test_access_denied_says_which_groups_and_rootsddl() -> None:
+    fault = _parse_fault(fault_body(reason="Access is denied.", subcode="w:AccessDenied", wsman_code=5))
+    text = str(fault)
+    # the host's own text first, then what to do about it
+    assert text.startswith("Put config/service/auth on %s: Access is denied. (WSManFault 5 / 0x00000005). " % TARGET)
+    for needle in ("local Administrators group", "Remote Management Users", "RootSDDL"):
+        assert needle in text
+
+
+def test_other_faults_carry_no_hint() -> None:
+    fault = _parse_fault(fault_body(reason="Refused.", subcode="w:InvalidSelectors", wsman_code=2150858843))
+    assert str(fault).endswith("(WSManFault 2150858843 / 0x8033805B)")

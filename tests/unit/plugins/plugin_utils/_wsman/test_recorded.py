@@ -289,7 +289,7 @@ def test_listener_source_gpo_and_compatibility(recorded: Read) -> None:
     elems = _cmd_listeners(recorded("listener-enumerate-gpo.winrm-cmd.txt").decode())
     body = "".join(ET.tostring(e, encoding="unicode") for e in elems)
     reply = envelope("<n:EnumerateResponse><n:EnumerationContext></n:EnumerationContext><w:Items>%s</w:Items>"
-                     "<w:EndOfSequence/></n:EnumerateResponse>" % body)
+                     "<w:EndOfSequence/></n:EnumerateResponse>" % body, relates_to="uuid:replaced-by-replay")
     client, _sender = client_for(replay(reply))
     listeners = [Listener.from_element(item) for item in client.enumerate(LISTENER_URI)]
     assert [(li.transport, li.port, li.source) for li in listeners] == [

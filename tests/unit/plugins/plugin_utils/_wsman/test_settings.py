@@ -415,3 +415,79 @@ def test_connection_name_from_transport_attribute() -> None:
             return {"remote_addr": "h", "port": 5985, "remote_user": "u", "_extras": {}}.get(name)
 
     assert settings_from_connection(Legacy()).endpoint == "http://h:5985/wsman"
+
+
+# --------------------------------------------------------------------------- issue 7: timeouts of 0, names
+
+
+@pytest.mark.parametrize(
+    ("connection", "variable"),
+    [
+        (lambda: winrm_connection(connection_timeout=0), "ansible_winrm_connection_timeout"),
+        (lambda: psrp_connection(connection_timeout=0), "ansible_psrp_connection_timeout"),
+        (lambda: psrp_connection(read_timeout=0), "ansible_psrp_read_timeout"),
+        (lambda: psrp_connection(operation_timeout=0), "ansible_psrp_operation_timeout"),
+        (lambda: winrm_connection(_extras={"ansible_winrm_read_timeout_sec": 0}), "ansible_winrm_read_timeout_sec"),
+    ],
+    ids=["winrm-connection", "psrp-connection", "psrp-read", "psrp-operation", "winrm-read"],
+)
+def test_timeout_zero_is_refused_not_replaced(connection: Any, variable: str) -> None:
+    with pytest.raises(SettingsError) as info:
+        settings_from_connection(connection())
+    text = str(info.value)
+    assert variable in text and "got 0" in text
+    assert "refused, not replaced by a default" in text
+
+
+def test_winrm_connection_timeout_names_itself_as_the_timeout_to_raise() -> None:
+    s = settings_from_connection(winrm_connection(connection_timeout=15))
+    assert s.timeouts_from_connection_timeout is True
+    assert s.variable("read_timeout") == s.variable("operation_timeout") == "ansible_winrm_connection_timeout"
+    assert s.request_deadline == s.read_timeout == 25
+
+
+@pytest.mark.parametrize(
+    ("connection", "expected"),
+    [
+        (winrm_connection, {"read_timeout": "ansible_winrm_read_timeout_sec", "path": "ansible_winrm_path",
+                            "ca_trust_path": "ansible_winrm_ca_trust_path", "proxy": "ansible_winrm_proxy",
+                            "scheme": "ansible_winrm_scheme", "host": "ansible_host"}),
+        (psrp_connection, {"read_timeout": "ansible_psrp_read_timeout", "path": "ansible_psrp_path",
+                           "ca_trust_path": "ansible_psrp_ca_cert", "proxy": "ansible_psrp_proxy",
+                           "scheme": "ansible_psrp_protocol", "host": "ansible_host"}),
+    ],
+)
+def test_variable_names_follow_the_connection_plugin(connection: Any, expected: dict[str, str]) -> None:
+    s = settings_from_connection(connection())
+    assert {option: s.variable(option) for option in expected} == expected
+    assert s.request_deadline == s.read_timeout
+
+
+def test_psrp_timeout_messages_name_psrp_variables() -> None:
+    with pytest.raises(SettingsError, match="raise ansible_psrp_read_timeout or lower ansible_psrp_operation_timeout"):
+        settings_from_connection(psrp_connection(read_timeout=10, operation_timeout=20))
+
+
+def test_unknown_connection_name() -> None:
+    with pytest.raises(SettingsError, match="unknown connection plugin 'ssh'"):
+        build_settings(host="win01", username="a", password="b", connection="ssh")
+
+
+@pytest.mark.parametrize(
+    ("host", "needle"),
+    [
+        ("a" * 64 + ".lab.test", "has a label of 64 characters, DNS allows at most 63"),
+        (".".join(["b" * 60] * 5), "longer than the 253 characters DNS allows"),
+    ],
+    ids=["label", "name"],
+)
+def test_overlong_host_name_is_refused_before_any_network_io(host: str, needle: str) -> None:
+    with pytest.raises(SettingsError) as info:
+        build_settings(host=host, username="a", password="b")
+    assert needle in str(info.value) and "ansible_host" in str(info.value)
+    assert len(str(info.value)) < 400  # the name is shown shortened
+
+
+@pytest.mark.parametrize("host", ["a" * 63 + ".lab.test", "win01.lab.test.", "10.0.0.1", "fe80::1", "x" * 63])
+def test_host_names_dns_allows_are_accepted(host: str) -> None:
+    assert build_settings(host=host, username="a", password="b").host == host

@@ -306,3 +306,98 @@ def test_pywinrm_constructor_errors_are_typed(kwargs: dict[str, Any]) -> None:
     with pytest.raises(WSManError) as info:
         t.send(b"x", "Get config")
     assert info.value.target == s.endpoint
+
+
+# --------------------------------------------------------------------------- issue 7: texts that name the cause
+# The exceptions are the libraries' own classes with the text they really carry (the hostile-peer
+# tests in test_wire.py raise each of them on a real socket).
+
+import socket  # noqa: E402
+
+from requests_credssp.exceptions import NTStatusException  # noqa: E402
+
+from ansible_collections.winauth.winrm.plugins.plugin_utils._wsman.errors import SettingsError  # noqa: E402
+
+CAUSE_CASES: list[tuple[str, dict[str, Any], Outcome, type[WSManError], list[str], list[str]]] = [
+    ("credssp-logon-denied", {"transport": "credssp"}, NTStatusException(0x8009030C),
+     AuthenticationError, ["credssp authentication as 'LAB\\\\ansible' failed", "SEC_E_LOGON_DENIED", "0x8009030C",
+                           "ansible_password"], ["UNKOWN_STATUS"]),
+    ("credssp-disabled", {"transport": "credssp"}, NTStatusException(0xC0000072),
+     AuthenticationError, ["STATUS_ACCOUNT_DISABLED", "0xC0000072"], []),
+    ("proxy-dead", {"proxy": "http://proxy.lab.test:3128"},
+     rex.ProxyError("HTTPConnectionPool(host='proxy.lab.test', port=3128): Max retries exceeded (Caused by "
+                    "ProxyError('Unable to connect to proxy', NewConnectionError('Failed to establish a new "
+                    "connection: [Errno 111] Connection refused')))"),
+     UnreachableError, ["cannot reach the proxy http://proxy.lab.test:3128 (Connection refused)",
+                        "the WinRM host was not contacted", "ansible_winrm_proxy"], ["is WinRM listening there"]),
+    ("proxy-tunnel-refused", {"port": 5986, "proxy": "http://proxy.lab.test:3128"},
+     rex.ProxyError("Unable to connect to proxy: Tunnel connection failed: 403 Forbidden"),
+     UnreachableError, ["refused to connect to win01.lab.test:5986", "unset ansible_winrm_proxy"], []),
+    ("body-truncated", {}, rex.ChunkedEncodingError("('Connection broken: IncompleteRead(100 bytes read, 900 "
+                                                    "more expected)', IncompleteRead(...))"),
+     ProtocolError, ["truncated reply"], ["cannot connect", "ntlm:"]),
+    ("body-read-timeout", {}, rex.ConnectionError("HTTPConnectionPool(host='win01', port=5985): Read timed out."),
+     WSManTimeoutError, ["stopped", "not an unreachable one", "ansible_winrm_read_timeout_sec"], ["cannot connect"]),
+    ("dropped-on-http", {"port": 5986, "scheme": "http"},
+     rex.ConnectionError("('Connection aborted.', ConnectionResetError(104, 'Connection reset by peer'))"),
+     UnreachableError, ["closed it without an HTTP answer", "set ansible_winrm_scheme: https"], ["cannot connect"]),
+    ("ca-bundle-missing", {"port": 5986, "ca_trust_path": "/nowhere/ca.pem"},
+     OSError("Could not find a suitable TLS CA certificate bundle, invalid path: /nowhere/ca.pem"),
+     SettingsError, ["'/nowhere/ca.pem' does not exist", "set ansible_winrm_ca_trust_path"], []),
+    ("https-to-http-port", {"port": 5985, "scheme": "https"},
+     rex.SSLError("[SSL: WRONG_VERSION_NUMBER] wrong version number (_ssl.c:1006)"),
+     TLSError, ["answered in plain HTTP, not TLS", "set ansible_winrm_scheme: http"], []),
+    ("404-path", {"path": "/wsmanx"}, WinRMTransportError("http", 404, ""),
+     ProtocolError, ["no WinRM service at path /wsmanx", "HTTP 404", "set ansible_winrm_path"], []),
+    ("500-empty-encrypted", {}, WinRMTransportError("http", 500, ""),
+     ProtocolError, ["HTTP 500 without a WS-Man fault", "not the AllowUnencrypted refusal", "an encrypted message",
+                     "Microsoft-Windows-WinRM/Operational"], ["refused an unencrypted"]),
+    ("500-empty-https", {"port": 5986, "transport": "basic"}, WinRMTransportError("http", 500, ""),
+     ProtocolError, ["not the AllowUnencrypted refusal", "a message over HTTPS"], []),
+    ("invalid-url", {}, rex.InvalidURL("Failed to parse: http://win01.lab.test:5985/wsman"),
+     SettingsError, ["is not a valid URL", "ansible_host"], []),
+]
+
+
+@pytest.mark.parametrize(("kwargs", "outcome", "cls", "needles", "absent"), [c[1:] for c in CAUSE_CASES],
+                         ids=[c[0] for c in CAUSE_CASES])
+def test_error_texts_name_cause_and_fix(fake_winrm: Install, kwargs: dict[str, Any], outcome: Outcome,
+                                        cls: type[WSManError], needles: list[str], absent: list[str]) -> None:
+    s = settings(**kwargs)
+    fake_winrm(**{t: [outcome] for t in s.transports})
+    with pytest.raises(WSManError) as info:
+        _transport.WSManTransport(s).send(b"<payload/>", "Get config")
+    err = info.value
+    assert err.__class__ is cls, (type(err), str(err))
+    text = str(err)
+    for needle in needles:
+        assert needle in text, (needle, text)
+    for needle in absent:
+        assert needle not in text, (needle, text)
+    assert (err.target, err.operation) == (s.endpoint, "Get config")
+    assert PASSWORD not in text and err.__cause__ is None
+
+
+def test_psrp_host_gets_psrp_variable_names(fake_winrm: Install) -> None:
+    s = settings(path="/x", connection="psrp")
+    fake_winrm(ntlm=[WinRMTransportError("http", 404, "")])
+    with pytest.raises(ProtocolError, match="set ansible_psrp_path"):
+        _transport.WSManTransport(s).send(b"x", "Get config")
+
+
+def test_guard_is_installed_under_pywinrm_before_the_first_send() -> None:
+    # The real pywinrm Transport (subclassed): NTLM over HTTP sends its first, empty POST
+    # inside build_session (to set up message encryption), and that send is already guarded.
+    from ansible_collections.winauth.winrm.plugins.plugin_utils._wsman import wire
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]  # closed again: nothing listens there
+    pywinrm = _transport.WSManTransport(settings(host="127.0.0.1", port=port, scheme="http"))._new("ntlm")
+    with pytest.raises(rex.ConnectionError):
+        pywinrm.build_session()
+    session = pywinrm.session
+    for prefix in ("http://x/", "https://x/"):
+        assert isinstance(session.get_adapter(prefix), wire.GuardedAdapter)
+    assert session.max_redirects == 0 and session.trust_env is False
+    assert session.headers["Accept-Encoding"] == "identity"
