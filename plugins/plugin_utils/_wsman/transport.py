@@ -20,6 +20,8 @@ import os
 from collections.abc import Callable
 from typing import Any
 
+from ansible_collections.winauth.winrm.plugins.plugin_utils._kerberos import kdc
+from ansible_collections.winauth.winrm.plugins.plugin_utils._text import shorten
 from ansible_collections.winauth.winrm.plugins.plugin_utils._wsman.errors import (
     AuthenticationError,
     MissingLibraryError,
@@ -298,8 +300,8 @@ class WSManTransport:
                 **where,
             )
         if isinstance(e, _rex.RequestException):
-            # Kerberos exchange failures from requests_kerberos land here.
-            return AuthenticationError("%s: %s" % (auth, str(e)[:500]), **where)
+            # Kerberos exchange failures from requests_kerberos land here: the one KDC wording.
+            return AuthenticationError("%s: %s" % (auth, _auth_text(auth, e)), **where)
         if isinstance(e, OSError) and "TLS CA certificate bundle" in str(e):
             # requests checks the CA path only when it sends: a settings problem, not the host's.
             ca = s.ca_trust_path or os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE") or ""
@@ -318,7 +320,7 @@ class WSManTransport:
                     "(DOMAIN\\user or user@REALM for a domain account) and that the account may log on to the host"
                     % (s.username, known, status), **where)
         # Auth libraries raise assorted types (SpnegoError, GSSError, OSError).
-        return AuthenticationError("%s: %s: %s" % (auth, type(e).__name__, str(e)[:500]), **where)
+        return AuthenticationError("%s: %s: %s" % (auth, type(e).__name__, _auth_text(auth, e)), **where)
 
     def _map_status(self, e: Any, auth: str, where: dict[str, str]) -> WSManError:
         """A non-200 HTTP status (pywinrm's WinRMTransportError)."""
@@ -388,3 +390,8 @@ def _guarded(base: type) -> type:
         return base._send_message_request(self, session, prepared_request)  # type: ignore[attr-defined]
 
     return type("Guarded" + base.__name__, (base,), {"_send_message_request": _send_message_request})
+
+
+def _auth_text(auth: str, error: BaseException) -> str:
+    """An auth library's error for the message: Kerberos through the one KDC table, the rest shortened."""
+    return kdc.explain(error) if auth == "kerberos" else shorten(str(error), 500)
