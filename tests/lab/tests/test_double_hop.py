@@ -135,11 +135,13 @@ def test_test_wsman_through_powershell(fresh: Lab) -> None:
     assert rc == 0, err
     assert out.splitlines()[1] == "wsmid           : http://schemas.dmtf.org/wbem/wsman/identity/1/wsmanidentity.xsd"
     assert "ProductVersion  : OS: 10.0.20348 SP: 0.0 Stack: 3.0" in out
-    out, err, rc = run(wh.protocol(fresh, "win01"), *powershell("Test-WSMan -ComputerName win02 -Authentication Default"))
+    script = "Test-WSMan -ComputerName win02 -Authentication Default"
+    out, err, rc = run(wh.protocol(fresh, "win01"), *powershell(script))
     text = clixml_text(err)
     assert rc == 1 and text.startswith('Test-WSMan : <f:WSManFault xmlns:f="http://schemas.microsoft.com/wbem/wsman/1/'
                                        'wsmanfault" Code="1312" Machine="win01.lab.test"><f:Message>WinRM cannot')
-    assert "0x8009030e" in text and "FullyQualifiedErrorId : WsManError,Microsoft.WSMan.Management.TestWSManCommand" in text
+    assert "0x8009030e" in text
+    assert "FullyQualifiedErrorId : WsManError,Microsoft.WSMan.Management.TestWSManCommand" in text
 
 
 def test_powershell_dir_errors_like_windows(fresh: Lab) -> None:

@@ -217,13 +217,16 @@ def wsman_logon(source: HostState, target: HostState, name: str, principal: auth
     """B's WinRM client authenticating to C's WinRM service (HTTP, scheme Negotiate or Kerberos)."""
     try:
         client = client_for(source, target, name, "HTTP", principal, explicit)
-    except gssapi.exceptions.GSSError as e:  # KDC refused: the client has no usable credential
+        first = _first_token(client[0]) if client is not None else None
+    except gssapi.exceptions.GSSError as e:
+        # The KDC gave no ticket (no SPN, S4U2Proxy to an unlisted service, ...): SSPI then has
+        # nothing to offer, as without a credential.
         log.info("%s -> %s: no Kerberos ticket: %s", source.name, target.name, e)
-        client = None
-    if client is None:
+        client, first = None, None
+    if client is None or first is None:
         return Logon(False, reason="no credentials")
     ctx, mech, via = client
-    return _http_exchange(source, target, ctx, scheme, mech, via)
+    return _http_exchange(source, target, ctx, scheme, mech, via, first)
 
 
 def credssp_logon(source: HostState, target: HostState, name: str, explicit: Explicit) -> Logon:
@@ -233,14 +236,19 @@ def credssp_logon(source: HostState, target: HostState, name: str, explicit: Exp
     inner = spnego.client(login, explicit.password, hostname=name, service="HTTP", protocol="ntlm")
     ctx = spnego.client(login, explicit.password, hostname=name, service="HTTP", protocol="credssp",
                         credssp_negotiate_context=inner)
-    return _http_exchange(source, target, ctx, "CredSSP", "credssp", "explicit")
+    try:
+        first = _first_token(ctx)
+    except Exception as e:  # pyspnego could not even start (TLS context)
+        return Logon(False, protocol="credssp", via="explicit", reason=str(e))
+    return _http_exchange(source, target, ctx, "CredSSP", "credssp", "explicit", first)
 
 
-def _http_exchange(source: HostState, target: HostState, ctx: Any, scheme: str, mech: str, via: str) -> Logon:
+def _http_exchange(source: HostState, target: HostState, ctx: Any, scheme: str, mech: str, via: str,
+                   first: bytes) -> Logon:
     conn = auth.ConnectionAuth()
     origin = _origin(source, "wsman", via)
     try:
-        token: bytes | None = _first_token(ctx)
+        token: bytes | None = first
         for _round in range(_MAX_ROUNDS):
             header = f"{scheme} {base64.b64encode(token or b'').decode()}"
             outcome = auth.authenticate(target, conn, header, "http", None, origin=origin)
