@@ -332,6 +332,7 @@ def identify_call(session: Session, call: IdentifyCall) -> bytes | ClientError:
     if target is None or not hop.http_listener(target):
         return CANNOT_CONNECT
     if call.mechanism == "none":
+        target.stats.count_request("Identify")
         return identify.response(target, authenticated=False)
     # NTLM (and CredSSP, NTLM-authenticated here) over HTTP needs the target in TrustedHosts
     # unless both ends are domain members and Kerberos is used.
@@ -353,23 +354,25 @@ def identify_call(session: Session, call: IdentifyCall) -> bytes | ClientError:
         if not target.flag("Service", "Auth", "CredSSP"):
             return NOT_OFFERED
         logon = hop.credssp_logon(source, target, call.target_name, call.explicit)
-        return identify.response(target, authenticated=True) if logon.ok else ACCESS_DENIED
+        return _identified(target) if logon.ok else ACCESS_DENIED
     scheme = "Kerberos" if call.mechanism == "kerberos" else "Negotiate"
     if not target.flag("Service", "Auth", "Negotiate") and not (
             scheme == "Kerberos" and target.flag("Service", "Auth", "Kerberos")):
         return NOT_OFFERED
-    client_mech = "Kerberos" if scheme == "Kerberos" else "Negotiate"
-    logon_ok: bool
+    if not kerberos_possible and not _trusted(source, call.target_name):
+        return TRUSTED_HOSTS  # the client knows it will not be Kerberos: refused before connecting
     try:
         logon = hop.wsman_logon(source, target, call.target_name, session.principal, scheme, call.explicit)
-    except ValueError:
-        logon = hop.Logon(False)
+    except ValueError:  # the client context produced no token
+        logon = hop.Logon(False, reason="no credentials")
     if logon.reason == "no credentials":
-        return ClientError(NO_LOGON_SESSION.code, NO_LOGON_SESSION.message.format(mech=client_mech))
-    if logon.ok and logon.protocol == "ntlm" and not kerberos_possible and not _trusted(source, call.target_name):
-        return TRUSTED_HOSTS
-    logon_ok = logon.ok
-    return identify.response(target, authenticated=True) if logon_ok else ACCESS_DENIED
+        return ClientError(NO_LOGON_SESSION.code, NO_LOGON_SESSION.message.format(mech=scheme))
+    return _identified(target) if logon.ok else ACCESS_DENIED
+
+
+def _identified(target: HostState) -> bytes:
+    target.stats.count_request("Identify")  # the request C answers once the logon is done
+    return identify.response(target, authenticated=True)
 
 
 _WINRM_MECH = {"none": "none", "negotiate": "negotiate", "default": "negotiate", "kerberos": "kerberos",

@@ -29,7 +29,7 @@ import base64
 import ipaddress
 import logging
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import gssapi
@@ -97,7 +97,7 @@ class Explicit:
     """Credentials typed on the command line (winrm -u: -p:): fresh, not delegated."""
 
     user: str
-    password: str
+    password: str = field(repr=False)
 
 
 def _gss_client(creds: Any, service: str, name: str) -> gssapi.SecurityContext:
