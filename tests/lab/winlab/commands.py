@@ -140,7 +140,16 @@ class Session:
 
 
 def run(session: Session, line: str) -> Result | None:
-    """Run one shell command line; None when the lab does not emulate it."""
+    """Run one command line of a cmd shell as the logon of ``session``.
+
+    Args:
+        session: the host and the authenticated principal (with what its logon holds).
+        line: Command and Arguments joined, as the shell received them.
+
+    Returns:
+        stdout, stderr and exit code; None when the lab does not emulate the command (the
+        caller then reports it as not executed).
+    """
     argv = _split(line)
     if not argv:
         return None
@@ -275,13 +284,37 @@ def _dir_cmd(session: Session, path: str) -> Result:
     return Result("\r\n".join(lines), "", 0)
 
 
-def _ps_error(statement: str, message: str, category: str, target: str, cmdlet: str, error_id: str) -> str:
-    """A non-terminating error record as the PowerShell 5.1 console host formats it."""
+@dataclass(frozen=True)
+class ErrorRecord:
+    """The parts of a PowerShell error record the console shows."""
+
+    message: str
+    category: str  # ErrorCategory, e.g. PermissionDenied
+    cmdlet: str  # Get-ChildItem
+    exception: str  # UnauthorizedAccessException
+    error_id: str  # FullyQualifiedErrorId, e.g. PathNotFound,Microsoft.PowerShell.Commands.GetChildItemCommand
+
+
+def _ps_error(statement: str, target: str, record: ErrorRecord) -> str:
+    """A non-terminating error record as the PowerShell 5.1 console host formats it.
+
+    Args:
+        statement: the statement as typed (its first word prefixes the message, as PowerShell
+            shows the invocation name: ``dir : …`` for the alias).
+        target: the CategoryInfo target (the path or computer name).
+        record: message, category, cmdlet, exception type and FullyQualifiedErrorId.
+
+    Returns:
+        The text, lines separated by LF (clixml() turns them into CLIXML lines).
+    """
     invocation = statement.split()[0]
     shown = statement if len(statement) <= 70 else statement[:67] + " ..."
-    return (f"{invocation} : {message}\nAt line:1 char:1\n+ {shown}\n+ {'~' * len(shown)}\n"
-            f"    + CategoryInfo          : {category}: ({target}:String) [{cmdlet}], {error_id.split('|')[0]}\n"
-            f"    + FullyQualifiedErrorId : {error_id.split('|')[1]}\n \n")
+    return (f"{invocation} : {record.message}\nAt line:1 char:1\n+ {shown}\n+ {'~' * len(shown)}\n"
+            f"    + CategoryInfo          : {record.category}: ({target}:String) [{record.cmdlet}], "
+            f"{record.exception}\n    + FullyQualifiedErrorId : {record.error_id}\n \n")
+
+
+_GCI = "Microsoft.PowerShell.Commands.GetChildItemCommand"
 
 
 def _dir_powershell(session: Session, argv: list[str], statement: str) -> Result | None:
@@ -295,15 +328,14 @@ def _dir_powershell(session: Session, argv: list[str], statement: str) -> Result
                "----                 -------------         ------ ----\r\n"
                f"-a----          {_STAMP_PS}              0 {SHARE_FILE}\r\n\r\n\r\n")
         return Result(out, "", 0)
-    gci = "Get-ChildItem"
-    not_found = _ps_error(statement, f"Cannot find path '{path}' because it does not exist.", "ObjectNotFound",
-                          path, gci, "ItemNotFoundException|PathNotFound,Microsoft.PowerShell.Commands."
-                          "GetChildItemCommand")
+    not_found = _ps_error(statement, path, ErrorRecord(
+        f"Cannot find path '{path}' because it does not exist.", "ObjectNotFound", "Get-ChildItem",
+        "ItemNotFoundException", f"PathNotFound,{_GCI}"))
     if outcome == "access_denied":
         # PowerShell reports the refused UNC root twice: access denied, then "does not exist".
-        denied = _ps_error(statement, "Access is denied", "PermissionDenied", path, gci,
-                           "UnauthorizedAccessException|ItemExistsUnauthorizedAccessError,"
-                           "Microsoft.PowerShell.Commands.GetChildItemCommand")
+        denied = _ps_error(statement, path, ErrorRecord(
+            "Access is denied", "PermissionDenied", "Get-ChildItem", "UnauthorizedAccessException",
+            f"ItemExistsUnauthorizedAccessError,{_GCI}"))
         return Result("", denied + not_found, 1)
     return Result("", not_found, 1)
 
@@ -326,7 +358,20 @@ def _trusted(host: HostState, name: str) -> bool:
 
 
 def identify_call(session: Session, call: IdentifyCall) -> bytes | ClientError:
-    """The Identify reply of the target, or the WinRM client error this host would report."""
+    """This host's WinRM client sends an Identify to another lab host.
+
+    Checks run in the Windows client's order: the target is reachable (an enabled HTTP
+    listener), for CredSSP the client role, the delegation policy and TrustedHosts before
+    anything is sent, then the server's schemes and the real logon at the target.
+
+    Args:
+        session: the logon the command runs in (its credential is what a Negotiate or
+            Kerberos call can use when no -u/-p was typed).
+        call: target name as typed, mechanism, explicit credentials.
+
+    Returns:
+        The target's Identify reply (authenticated or not), or the client error to print.
+    """
     source = session.host
     target = hop.find(call.target_name)
     if target is None or not hop.http_listener(target):
@@ -466,9 +511,9 @@ def _test_wsman(session: Session, argv: list[str], statement: str) -> Result | N
     if isinstance(reply, ClientError):
         fault = (f'<f:WSManFault xmlns:f="{FAULT_NS}" Code="{reply.code}" Machine="{esc(session.host.fqdn)}">'
                  f"<f:Message>{esc(reply.message)}</f:Message></f:WSManFault>")
-        return Result("", _ps_error(statement, fault, "InvalidOperation", target, "Test-WSMan",
-                                    "InvalidOperationException|WsManError,Microsoft.WSMan.Management."
-                                    "TestWSManCommand"), 1)
+        return Result("", _ps_error(statement, target, ErrorRecord(
+            fault, "InvalidOperation", "Test-WSMan", "InvalidOperationException",
+            "WsManError,Microsoft.WSMan.Management.TestWSManCommand")), 1)
     fields, _profiles = _identify_fields(reply)
     rows = {"wsmid": xmlns.WSMID, **fields}
     width = max(len(k) for k in rows)

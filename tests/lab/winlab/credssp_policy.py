@@ -39,7 +39,15 @@ class Decision:
 
 
 def entries(reg: registry.Registry, name: str) -> list[str] | None:
-    """The SPNs of one policy list, or None when its DWORD flag is not 1 (list not enabled)."""
+    """The SPNs of one policy list, or None when its DWORD flag is not 1 (list not enabled).
+
+    Args:
+        reg: a host's registry.
+        name: the list, e.g. ``AllowFreshCredentials`` (the flag value and the subkey share the name).
+
+    Returns:
+        The REG_SZ values of the subkey in stored order ([] when it is missing), or None.
+    """
     key = reg.find_path(KEY)
     if key is None:
         return None
@@ -67,7 +75,16 @@ def spn_matches(pattern: str, spn: str) -> bool:
 
 
 def fresh_credentials(reg: registry.Registry, spn: str, ntlm_only: bool) -> Decision:
-    """May the CredSSP client on this host delegate fresh (typed-in) credentials to ``spn``?"""
+    """May the CredSSP client on this host delegate fresh (typed-in) credentials to ``spn``?
+
+    Args:
+        reg: the client host's registry (what Group Policy or clients such as winrm_credssp wrote).
+        spn: ``WSMAN/<target as typed>``.
+        ntlm_only: the server could only be authenticated with NTLM (the WhenNTLMOnly list decides).
+
+    Returns:
+        Whether it is allowed, the list that decided and the entry that matched.
+    """
     policy = FRESH_NTLM if ntlm_only else FRESH
     for entry in entries(reg, DENY_FRESH) or []:
         if spn_matches(entry, spn):

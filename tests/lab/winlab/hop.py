@@ -139,7 +139,22 @@ def _s4u_credentials(source: HostState, principal: auth.Principal) -> Any | None
 
 def client_for(source: HostState, target: HostState, name: str, service: str, principal: auth.Principal,
                explicit: Explicit | None = None) -> tuple[Any, str, str] | None:
-    """B's client context toward ``service/name`` for this logon: (context, mechanism, via) or None."""
+    """B's client context toward ``<service>/<name>`` for this logon.
+
+    Args:
+        source: B, the host running the command.
+        target: C, the host ``name`` resolves to.
+        name: C as typed (short name, FQDN or address): the SPN uses it as typed, as Windows does.
+        service: SPN service class, ``cifs`` (SMB) or ``HTTP`` (the WinRM client's).
+        principal: B's logon, with what it holds (``principal.held``).
+        explicit: credentials typed on the command line, used instead of the logon's.
+
+    Returns:
+        (context, ``kerberos`` or ``ntlm``, via) or None when the logon has nothing to offer.
+
+    Raises:
+        gssapi.exceptions.GSSError: the KDC refused (wrong password, S4U not allowed, ...).
+    """
     if explicit is not None:
         domain, _sep, user = explicit.user.rpartition("\\")
         ctx, mech = _password_client(source, target, name, service, user, explicit.password, domain or None)
@@ -173,7 +188,14 @@ def _origin(source: HostState, service: str, via: str | None) -> dict[str, Any]:
 
 
 def smb_logon(source: HostState, target: HostState, name: str, principal: auth.Principal) -> Logon:
-    """SMB session setup from B to C (service class ``cifs``), as the logon session can do it."""
+    """SMB session setup from B to C (service class ``cifs``), as the logon session can do it.
+
+    Args:
+        source: B; target: C; name: C as typed; principal: B's logon.
+
+    Returns:
+        The logon at C (recorded in C's logon log, an anonymous one included).
+    """
     try:
         client = client_for(source, target, name, "cifs", principal)
     except gssapi.exceptions.GSSError as e:  # KDC refused (no SPN, S4U2Proxy not allowed, ...)
@@ -214,7 +236,16 @@ def smb_logon(source: HostState, target: HostState, name: str, principal: auth.P
 
 def wsman_logon(source: HostState, target: HostState, name: str, principal: auth.Principal, scheme: str,
                 explicit: Explicit | None = None) -> Logon:
-    """B's WinRM client authenticating to C's WinRM service (HTTP, scheme Negotiate or Kerberos)."""
+    """B's WinRM client authenticating to C's WinRM service over HTTP.
+
+    Args:
+        source, target, name, principal, explicit: as for client_for().
+        scheme: the HTTP scheme, ``Negotiate`` or ``Kerberos``.
+
+    Returns:
+        The logon; ``reason == "no credentials"`` when nothing could be sent (the Windows
+        client's 0x8009030e), in which case C saw nothing.
+    """
     try:
         client = client_for(source, target, name, "HTTP", principal, explicit)
         first = _first_token(client[0]) if client is not None else None
@@ -230,7 +261,13 @@ def wsman_logon(source: HostState, target: HostState, name: str, principal: auth
 
 
 def credssp_logon(source: HostState, target: HostState, name: str, explicit: Explicit) -> Logon:
-    """B (a lab host) as CredSSP client: TLS, NTLM inside (the lab acceptor's), then the password."""
+    """B (a lab host) as CredSSP client: TLS, NTLM inside (the lab acceptor's), then the password.
+
+    The caller has checked B's client role and delegation policy (commands.identify_call).
+
+    Returns:
+        The logon at C; C now holds the password (its logon's ``held``).
+    """
     domain, _sep, user = explicit.user.rpartition("\\")
     login = f"{domain}\\{user}" if domain else user
     inner = spnego.client(login, explicit.password, hostname=name, service="HTTP", protocol="ntlm")

@@ -33,7 +33,15 @@ class HeldCredential:
 
 
 def from_logon(protocol: str, ctx: Any) -> HeldCredential | None:
-    """The credential a completed acceptor context handed over, if any."""
+    """The credential a completed acceptor context handed over, if any.
+
+    Args:
+        protocol: what the logon negotiated (``credssp``, ``kerberos``, ``ntlm``).
+        ctx: the completed pyspnego acceptor context.
+
+    Returns:
+        The password (CredSSP) or the forwarded TGT (Kerberos), else None.
+    """
     if protocol == "credssp":
         cred = ctx.get_extra_info("client_credential")
         if isinstance(cred, TSPasswordCreds):
