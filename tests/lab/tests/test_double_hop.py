@@ -63,6 +63,7 @@ def clixml_text(err: str) -> str:
 def test_ntlm_logon_cannot_reach_the_share(fresh: Lab) -> None:
     out, err, rc = run(wh.protocol(fresh, "win01"), "dir", r"\\win02\share")
     assert (out, err, rc) == ("", "Access is denied.\r\n", 1)
+    assert fresh.logons("win01")[-1]["held"] is None
     [anonymous] = hops(fresh, "win02")
     assert anonymous["account"] == "NT AUTHORITY\\ANONYMOUS LOGON" and anonymous["anonymous"] is True
     assert (anonymous["from"], anonymous["service"], anonymous["via"]) == ("win01", "smb", None)
@@ -75,6 +76,7 @@ def test_credssp_password_reaches_the_share(fresh: Lab) -> None:
     assert r" Directory of \\win02\share" in out and "lab-share.txt" in out and "1 File(s)" in out
     first = fresh.logons("win01")[-1]
     assert first["protocol"] == "credssp" and "from" not in first  # the controller's hop
+    assert first["held"] == "password"  # what win01 keeps for the second hop (never the password itself)
     [second] = hops(fresh, "win02")
     assert (second["protocol"], second["account"], second["from"]) == ("ntlm", "WIN02\\Administrator", "win01")
     assert second["via"] == "password" and second["delegated_credentials"] is True
@@ -284,7 +286,7 @@ def test_forwarded_tgt_reaches_the_file_server(domain_lab: Lab, ns: Any, ansible
     assert hops(domain_lab, "fs01")[-1]["account"] == "NT AUTHORITY\\ANONYMOUS LOGON"
     delegated = domain_run(ns, domain_lab, "srv04", ansible_cc, r"dir \\fs01.lab.test\share", kerberos_delegation=True)
     assert delegated["rc"] == 0, delegated
-    assert domain_lab.logons("srv04")[-1]["delegated"] is True
+    assert domain_lab.logons("srv04")[-1]["delegated"] is True and domain_lab.logons("srv04")[-1]["held"] == "tgt"
     second = hops(domain_lab, "fs01")[-1]
     assert (second["protocol"], second["account"], second["from"], second["via"]) == (
         "kerberos", "LAB\\ansible", "srv04", "tgt")

@@ -175,7 +175,7 @@ def _basic(host: HostState, value: str, transport: str) -> Outcome:
     if principal is None or principal.domain or host.users()[principal.user]["password"] != password:
         return Outcome("reject")
     host.stats.record_logon({"protocol": "basic", "scheme": "basic", "client": user, "account": principal.display,
-                             "transport": transport, "delegated": False})
+                             "transport": transport, "delegated": False, "held": None})
     return Outcome("ok", principal=principal)
 
 
@@ -279,6 +279,7 @@ def authenticate(
     principal.held = logoncred.from_logon(negotiated, conn.ctx)
     conn.principal = principal
     facts = kerberos.session_facts(conn.ctx) if negotiated == "kerberos" else {"delegated": False}
-    host.stats.record_logon({"protocol": negotiated, "scheme": scheme, "client": client,
-                             "account": principal.display, "transport": transport, **facts, **(origin or {})})
+    held = principal.held.kind if principal.held is not None else None  # what a second hop can use
+    host.stats.record_logon({"protocol": negotiated, "scheme": scheme, "client": client, "account": principal.display,
+                             "transport": transport, **facts, "held": held, **(origin or {})})
     return Outcome("ok", token_header=token_header, principal=principal)
