@@ -233,7 +233,7 @@ def run(plan: dict[str, Any]) -> dict[str, Any]:
     try:
         add_dc_spns(db, lp)
         for group in plan.get("groups", []):
-            db.newgroup(group["name"], groupdescription=group.get("description") or None)
+            db.newgroup(group["name"], description=group.get("description") or None)
         for group in plan.get("groups", []):
             for parent in group.get("groups", []):
                 db.add_remove_group_members(parent, [group["name"]], add_members_operation=True)
