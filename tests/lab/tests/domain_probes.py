@@ -82,6 +82,19 @@ def winrm_whoami(endpoint: str, transport: str = "kerberos", username: str | Non
             "encryption": encryption.protocol if encryption is not None else None}
 
 
+def winrm_run(endpoint: str, command: str, transport: str = "kerberos", **options: Any) -> dict[str, Any]:
+    """Run one cmd line in a cmd shell (as pywinrm's run_cmd does) and return its output and exit code."""
+    import winrm
+
+    protocol = winrm.Protocol(endpoint=endpoint, transport=transport, server_cert_validation="ignore", **options)
+    shell = protocol.open_shell()
+    command_id = protocol.run_command(shell, command)
+    stdout, stderr, rc = protocol.get_command_output(shell, command_id)
+    protocol.cleanup_command(shell, command_id)
+    protocol.close_shell(shell)
+    return {"stdout": stdout.decode(), "stderr": stderr.decode(), "rc": rc}
+
+
 def ldapsearch_gssapi(uri: str, base: str, ldap_filter: str, attrs: list[str]) -> list[dict[str, list[str]]]:
     """ldapsearch -Y GSSAPI -N (no reverse lookup of the server): one dict per entry."""
     result = _run(["ldapsearch", "-N", "-Q", "-LLL", "-o", "ldif-wrap=no", "-Y", "GSSAPI", "-H", uri,

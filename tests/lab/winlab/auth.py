@@ -17,7 +17,7 @@ from typing import Any
 import spnego
 from spnego.channel_bindings import GssChannelBindings
 
-from . import kerberos
+from . import kerberos, logoncred
 from .hoststate import HostState
 
 log = logging.getLogger(__name__)
@@ -35,6 +35,8 @@ class Principal:
     admin: bool
     display: str  # DOMAIN\user as Windows would show it
     domain: str | None = None  # NetBIOS domain name for a domain account, None for a local one
+    # What this logon holds for a second hop (logoncred.py): CredSSP password, forwarded TGT, or None.
+    held: logoncred.HeldCredential | None = None
 
 
 @dataclass
@@ -173,7 +175,7 @@ def _basic(host: HostState, value: str, transport: str) -> Outcome:
     if principal is None or principal.domain or host.users()[principal.user]["password"] != password:
         return Outcome("reject")
     host.stats.record_logon({"protocol": "basic", "scheme": "basic", "client": user, "account": principal.display,
-                             "transport": transport, "delegated": False})
+                             "transport": transport, "delegated": False, "held": None})
     return Outcome("ok", principal=principal)
 
 
@@ -200,9 +202,13 @@ def _bindings(
 
 
 def authenticate(
-    host: HostState, conn: ConnectionAuth, header: str | None, transport: str, cbt: bytes | None
+    host: HostState, conn: ConnectionAuth, header: str | None, transport: str, cbt: bytes | None,
+    origin: dict[str, Any] | None = None,
 ) -> Outcome:
-    """Process one request's Authorization header against the connection's context."""
+    """Process one request's Authorization header against the connection's context.
+
+    ``origin`` (a second hop from another lab host, hop.py) is added to the logon record.
+    """
     if header is None:
         scheme_on = conn.scheme is not None and host.flag("Service", "Auth", SCHEMES[conn.scheme])
         if conn.principal is not None and scheme_on:
@@ -270,8 +276,10 @@ def authenticate(
         log.info("%s: NTLM logon of %s refused: no secure channel (computer account disabled)", host.name, client)
         conn.reset()
         return Outcome("reject")
+    principal.held = logoncred.from_logon(negotiated, conn.ctx)
     conn.principal = principal
     facts = kerberos.session_facts(conn.ctx) if negotiated == "kerberos" else {"delegated": False}
-    host.stats.record_logon({"protocol": negotiated, "scheme": scheme, "client": client,
-                             "account": principal.display, "transport": transport, **facts})
+    held = principal.held.kind if principal.held is not None else None  # what a second hop can use
+    host.stats.record_logon({"protocol": negotiated, "scheme": scheme, "client": client, "account": principal.display,
+                             "transport": transport, **facts, "held": held, **(origin or {})})
     return Outcome("ok", token_header=token_header, principal=principal)

@@ -87,7 +87,11 @@ class Lab:
         Each: {"protocol": "kerberos"|"ntlm"|"credssp"|"basic", "scheme", "client" (as the
         acceptor saw it, e.g. ansible@LAB.TEST), "account" (LAB\\ansible), "transport",
         "delegated" (a TGT was forwarded), and for Kerberos "flags" (GSS), "acceptor",
-        "ticket_flags" and "ok_as_delegate" (of the service ticket)}.
+        "ticket_flags" and "ok_as_delegate" (of the service ticket), "held" (password|tgt|None:
+        what the logon left for a second hop)}. A second hop from another
+        lab host (winlab/hop.py) adds "from", "service" (smb|wsman), "via" (password|tgt|
+        s4u2proxy|explicit|None) and "delegated_credentials"; an anonymous SMB session has
+        "account": "NT AUTHORITY\\ANONYMOUS LOGON" and "anonymous": True.
         """
         logons: list[dict[str, Any]] = self.stats(host).get("logons", [])
         return logons

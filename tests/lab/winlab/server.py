@@ -11,7 +11,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from . import control
+from . import control, hop
 from .build import domain_ntlm_lines, ntlm_user_lines
 from .hoststate import HostState, atomic_write
 from .membership import from_hosts_json
@@ -37,6 +37,7 @@ class LabServer:
         self.domain: dict[str, Any] | None = doc.get("domain")
         for name, info in doc["hosts"].items():
             self.hosts[name].membership = from_hosts_json(self.domain, info)
+        hop.install(self.hosts, doc["hosts"])  # commands on one host may reach the others
         self.network = NetworkManager()
         self._stopped = threading.Event()
 

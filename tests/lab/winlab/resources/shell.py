@@ -1,7 +1,8 @@
 """The cmd shell (windows/shell/cmd) and the shell list (windows/shell): enough for Ansible's winrm connection.
 
-Commands are never executed: every command "succeeds" with exit code 0 and a
-one-line stdout. A command that sleeps (``Start-Sleep N``, ``timeout /t N``,
+A few commands really run (winlab/commands.py: whoami, hostname, dir of a share and
+WS-Man calls to another lab host, the double hop); any other "succeeds" with exit code 0
+and a one-line stdout. A command that sleeps (``Start-Sleep N``, ``timeout /t N``,
 ``ping -n N``) runs for that long: its first Receive answers state Running, a
 later one waits up to OperationTimeout and then answers Done or faults w:TimedOut,
 as recorded (pypsrp tests_pypsrp/responses/test_winrs_operation_timeout.yml).
@@ -17,7 +18,7 @@ import time
 import uuid
 from typing import Any
 
-from .. import faults, soap, xmlns
+from .. import commands, faults, soap, xmlns
 from ..operation import Context, Reply
 from ..xmlns import q
 from ..xmlutil import esc
@@ -132,9 +133,14 @@ def receive(ctx: Context) -> Reply:
     if not cmd["started"]:  # the first Receive gets the output at once
         cmd["started"] = True
         line = cmd["line"]
-        out = ctx.principal.display.lower() if line.strip().lower() == "whoami" else f"lab: not executed: {line[:60]}"
-        data = base64.b64encode((out + "\r\n").encode()).decode()
-        streams = f'<rsp:Stream Name="stdout" CommandId="{cid}">{data}</rsp:Stream>'
+        # The few commands the lab really runs (commands.py: the double hop); the rest is not executed.
+        result = commands.run(commands.Session(ctx.host, ctx.principal), line) or commands.Result(
+            f"lab: not executed: {line[:60]}\r\n")
+        cmd["rc"] = result.rc
+        for name, text in (("stdout", result.stdout), ("stderr", result.stderr)):
+            if text:
+                data = base64.b64encode(text.encode()).decode()
+                streams += f'<rsp:Stream Name="{name}" CommandId="{cid}">{data}</rsp:Stream>'
     remaining = cmd["ends"] - time.monotonic()
     delay = 0.0
     if remaining > 0 and not streams:  # nothing to say yet: wait, up to OperationTimeout
@@ -149,7 +155,7 @@ def receive(ctx: Context) -> Reply:
         streams += (f'<rsp:Stream Name="stdout" CommandId="{cid}" End="true"></rsp:Stream>'
                     f'<rsp:Stream Name="stderr" CommandId="{cid}" End="true"></rsp:Stream>')
         state = (f'<rsp:CommandState CommandId="{cid}" State="{xmlns.SHELL}/CommandState/Done">'
-                 "<rsp:ExitCode>0</rsp:ExitCode></rsp:CommandState>")
+                 f"<rsp:ExitCode>{cmd.get('rc', 0)}</rsp:ExitCode></rsp:CommandState>")
     reply = Reply(xmlns.ACTION_RECEIVE + "Response", f"<rsp:ReceiveResponse>{streams}{state}</rsp:ReceiveResponse>",
                   "s a w rsp p")
     reply.delay = delay
