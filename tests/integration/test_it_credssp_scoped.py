@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -72,3 +73,48 @@ def test_window_closes_even_when_the_work_fails(fresh: Lab, play) -> None:
     assert _credssp(fresh, "win03") == ("false", "false")
     assert _credssp(fresh, "win02") == ("false", "false")
     assert _values(fresh.state("win02"), *DELEGATION, "AllowFreshCredentials") is None
+
+
+def _hop(lab: Lab, play, result_dir: Path, transport: str, **extra: Any) -> tuple[Any, dict[str, Any]]:
+    """The second hop win01 -> \\\\win02\\share from the controller, connecting to win01 with ``transport``."""
+    for old in result_dir.glob("*.json"):
+        old.unlink()
+    run = play(PLAYBOOKS / "hop.yml", {"hop_share": "\\\\win02\\share", "result_dir": str(result_dir), **extra},
+               hosts={"win01": {"ansible_winrm_transport": transport}})
+    saved = result_dir / "win01.json"
+    return run, json.loads(saved.read_text(encoding="utf-8")) if saved.exists() else {}
+
+
+def test_second_hop_only_inside_the_window(fresh: Lab, play, tmp_path: Path) -> None:
+    results = tmp_path / "hop"
+    results.mkdir()
+    jump = {"credssp_scoped_jump_hosts": ["win01"], "hop_share": "\\\\win02\\share", "result_dir": str(results),
+            "credssp_scoped_work_tasks": str(PLAYBOOKS.parent / "tasks" / "hop_work.yml")}
+    # win01 starts with the CredSSP server role on; close it first, as after a previous window.
+    assert play(ROLE, {**jump, "role_entry": "close"}, hosts={"win01": {}}).rc == 0
+    assert _credssp(fresh, "win01")[1] == "false"
+
+    _run, before = _hop(fresh, play, results, "credssp")  # the jump host refuses CredSSP logons
+    assert before.get("unreachable") is True, before
+    _run, ntlm = _hop(fresh, play, results, "ntlm")  # NTLM: win01 holds nothing to pass on
+    assert ntlm["rc"] == 1 and "Access is denied" in ntlm["stdout"] + ntlm["stderr"], ntlm
+    assert fresh.logons("win02")[-1]["account"] == "NT AUTHORITY\\ANONYMOUS LOGON"
+
+    window = play(ROLE, {**jump, "role_entry": "window"}, hosts={"win01": {}})
+    assert window.rc == 0, window.output
+    inside = json.loads((results / "win01.json").read_text(encoding="utf-8"))
+    assert inside["rc"] == 0 and "lab-share.txt" in inside["stdout"], inside
+    hop = fresh.logons("win02")[-1]
+    assert (hop["from"], hop["service"], hop["via"]) == ("win01", "smb", "password"), hop
+    assert _credssp(fresh, "win01")[1] == "false"  # closed again
+
+    _run, after = _hop(fresh, play, results, "credssp")
+    assert after.get("unreachable") is True, after
+
+    # The work fails inside the window: the hop happened, and the window still closes.
+    failing = play(ROLE, {**jump, "role_entry": "window", "hop_then_fail": True}, hosts={"win01": {}})
+    assert failing.rc != 0 and "the double-hop work failed" in failing.output
+    assert json.loads((results / "win01.json").read_text(encoding="utf-8"))["rc"] == 0
+    assert _credssp(fresh, "win01")[1] == "false"
+    _run, after = _hop(fresh, play, results, "credssp")
+    assert after.get("unreachable") is True, after
