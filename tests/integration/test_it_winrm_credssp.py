@@ -138,3 +138,24 @@ def test_delegation_list_delivered_by_group_policy_is_refused(fresh: Lab, playbo
     assert "Allow delegating fresh credentials" in result["msg"] and "gpupdate" in result["msg"]
     assert fresh.state_bytes("win03") == before
     assert "Put" not in fresh.stats("win03")["by_action"]
+
+
+def test_default_and_ntlm_only_wildcards_fail_fail_on_high(fresh: Lab, playbook) -> None:
+    state = fresh.state("win02")
+    node = state["registry"]["HKEY_LOCAL_MACHINE"]
+    for part in DELEGATION:
+        node = node["subkeys"].setdefault(part, {"subkeys": {}, "values": []})
+    node["values"] += [{"name": "AllowDefaultCredentials", "type": "REG_DWORD", "data": 1},
+                       {"name": "AllowFreshCredentialsWhenNTLMOnly", "type": "REG_DWORD", "data": 1}]
+    lists = (("AllowDefaultCredentials", "wsman/*"), ("AllowFreshCredentialsWhenNTLMOnly", "wsman/*.lab.test"))
+    for name, target in lists:
+        node["subkeys"][name] = {"subkeys": {}, "values": [{"name": "1", "type": "REG_SZ", "data": target}]}
+    state["config"]["Client"]["Auth"]["CredSSP"] = "true"
+    fresh.set_state("win02", state)
+    run = playbook("winrm_info", {"fail_on": "high"}, hosts={"win02": {}, "win01": {}})
+    result = run.results["win02"]
+    assert result["failed"] is True, result
+    high = sorted((f["id"], f["setting"]) for f in result["findings"] if f["severity"] == "high" and "CREDSSP" in f["id"])
+    assert "WINRM-CLI-CREDSSP-DEFAULT" in result["msg"]
+    assert high == [("WINRM-CLI-CREDSSP-DEFAULT", "credential_delegation.AllowDefaultCredentials"),
+                    ("WINRM-CLI-CREDSSP-WILDCARD", "credential_delegation.AllowFreshCredentialsWhenNTLMOnly")], high
