@@ -155,7 +155,8 @@ def test_default_and_ntlm_only_wildcards_fail_fail_on_high(fresh: Lab, playbook)
     run = playbook("winrm_info", {"fail_on": "high"}, hosts={"win02": {}, "win01": {}})
     result = run.results["win02"]
     assert result["failed"] is True, result
-    high = sorted((f["id"], f["setting"]) for f in result["findings"] if f["severity"] == "high" and "CREDSSP" in f["id"])
+    high = sorted((f["id"], f["setting"]) for f in result["findings"]
+                  if f["severity"] == "high" and "CREDSSP" in f["id"])
     assert "WINRM-CLI-CREDSSP-DEFAULT" in result["msg"]
     assert high == [("WINRM-CLI-CREDSSP-DEFAULT", "credential_delegation.AllowDefaultCredentials"),
                     ("WINRM-CLI-CREDSSP-WILDCARD", "credential_delegation.AllowFreshCredentialsWhenNTLMOnly")], high
