@@ -126,6 +126,12 @@ _ROWS = (
           "check ansible_winrm_scheme/ansible_port (5985 is HTTP, 5986 HTTPS) and the TLS versions enabled on the "
           "host (TLS 1.2)",
           (r"UNSUPPORTED_PROTOCOL", r"WRONG_VERSION_NUMBER", r"TLS handshake failed")),
+    # -- WS-Management -----------------------------------------------------------------------
+    Cause("not-wsman", "wsman",
+          "the port answers, but not as the WinRM service (another web server, a wrong path, or a proxy)",
+          "point ansible_port/ansible_winrm_scheme/ansible_winrm_path at the WinRM listener (winrm enumerate "
+          "winrm/config/listener on the host; the default path is /wsman)",
+          (r"Code 404\b", r"no WS-Management Identify reply")),
     # -- Kerberos ----------------------------------------------------------------------------
     Cause("spn-not-found", "kerberos",
           "the KDC knows no account with the SPN the client asked for: the target is an IP address or a DNS "

@@ -116,16 +116,14 @@ def parse_identify(body: bytes) -> dict[str, str]:
 def judge_identify(reply: Reply | None, error: str = "") -> Step:
     """``ok`` with the product version for a 200 IdentifyResponse, ``fail`` otherwise."""
     if reply is None:
-        return problem("identify", "tls-protocol" if "SSL" in error or "TLS" in error else "port-refused",
+        return problem("identify", "tls-protocol" if "SSL" in error or "TLS" in error else "not-wsman",
                        "no HTTP answer: %s" % error, error=error)
     evidence = {"status": reply.status, "ms": reply.ms, "server": ", ".join(reply.all("Server"))}
     facts = parse_identify(reply.body) if reply.status == 200 else {}
     if not facts.get("version"):
-        return problem("identify", "tls-protocol",
-                       "the port answers HTTP %d but no WS-Management Identify reply: is this a WinRM listener "
-                       "(ansible_winrm_path %s)?" % (reply.status, "/wsman"),
-                       fix="point ansible_port/ansible_winrm_scheme at the WinRM listener (winrm enumerate "
-                           "winrm/config/listener on the host)", evidence=evidence)
+        return problem("identify", "not-wsman",
+                       "the port answers HTTP %d but no WS-Management Identify reply" % reply.status,
+                       evidence=evidence)
     evidence.update(facts)
     # "OS: 0.0.0 SP: 0.0 Stack: 3.0": Windows hides the OS to anonymous callers; the stack version shows.
     stack = facts["version"].rsplit("Stack:", 1)[-1].strip() if "Stack:" in facts["version"] else ""
