@@ -15,7 +15,7 @@ description:
   - C(dns) - what the client connects to (getaddrinfo), the A/AAAA records, the CNAME chain and the reverse
     (PTR) names.
   - C(tcp) - 5985, 5986 and the configured port on each address, with timings - C(open), C(refused) (nothing
-    listens), C(filtered) (no answer: a firewall) or C(unreachable).
+    listens), C(filtered) (no answer, a firewall) or C(unreachable).
   - C(identify) - the unauthenticated WS-Management Identify (C(WSMANIDENTIFY) header, as C(Test-WSMan) sends it)
     - vendor, product version and stack.
   - C(schemes) - the C(WWW-Authenticate) set of the 401 an unauthenticated POST gets, against the configured
@@ -111,7 +111,7 @@ EXAMPLES = r"""
 
 RETURN = r"""
 msg:
-  description: One line - C(<endpoint>: OK - ...) or C(<endpoint>: FAIL at <layer> (<cause>): <what> - fix: <fix>).
+  description: "One line - C(<endpoint>: OK - ...) or C(<endpoint>: FAIL at <layer> (<cause>): <what> - fix: <fix>)."
   returned: always
   type: str
   sample: "http://10.0.0.5:5985/wsman: FAIL at kerberos (spn-not-found): no service ticket for HTTP/10.0.0.5 ..."

@@ -194,9 +194,9 @@ _ROWS = (
           "check ansible_user (DOMAIN\\user) and ansible_password",
           (r"STATUS_LOGON_FAILURE", r"0xc000006d")),
     Cause("basic-rejected", "credentials",
-          "Basic was refused: service Auth Basic is false, the account is a domain account (Basic takes local "
-          "accounts only), the password is wrong, or remote UAC filters the local account "
-          "(LocalAccountTokenFilterPolicy)",
+          "Basic was refused: service Auth Basic is false, Basic over HTTP while AllowUnencrypted=false, the "
+          "account is a domain account (Basic takes local accounts only), the password is wrong, or remote UAC "
+          "filters the local account (LocalAccountTokenFilterPolicy)",
           "use ntlm/kerberos for domain accounts; for a local account check the password and service Basic "
           "(winauth.winrm.winrm_auth: {service: {basic: true}}), over HTTPS only",
           (r"(basic|plaintext|ssl): the specified credentials were rejected", r"basic authentication as .* rejected")),
