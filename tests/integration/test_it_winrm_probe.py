@@ -19,14 +19,13 @@ from typing import Any
 
 import pytest
 import yaml
+from conftest import host_vars
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 from winlab.client import Lab
 from winlab.filtered import filtered_port
-
-from conftest import host_vars
 
 PLAYBOOKS = Path(__file__).resolve().parent / "playbooks"
 FILTERED = "127.0.50.200"  # in the lab network, held by filtered_port(): connects get no answer

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import errno
-import socket
 
 from ansible_collections.winauth.winrm.plugins.plugin_utils._probe.dns import DnsFacts, judge
 from ansible_collections.winauth.winrm.plugins.plugin_utils._probe.tcp import PortResult, classify
@@ -35,7 +34,7 @@ def test_ip_target_is_ok_but_says_kerberos_needs_a_name() -> None:
 
 def test_classify_port_states() -> None:
     assert classify(None) == "open"
-    assert classify(socket.timeout()) == "filtered"
+    assert classify(TimeoutError()) == "filtered"
     assert classify(ConnectionRefusedError(errno.ECONNREFUSED, "Connection refused")) == "refused"
     assert classify(OSError(errno.EHOSTUNREACH, "No route to host")) == "unreachable"
     assert classify(OSError(errno.EINVAL, "odd")) == "error"
