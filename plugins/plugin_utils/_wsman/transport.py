@@ -14,9 +14,12 @@ what to fix instead of "Bad HTTP response returned from server".
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Callable
 from typing import Any
 
+from ansible_collections.winauth.winrm.plugins.plugin_utils._explain import match
+from ansible_collections.winauth.winrm.plugins.plugin_utils._text import shorten
 from ansible_collections.winauth.winrm.plugins.plugin_utils._wsman.errors import (
     AuthenticationError,
     MissingLibraryError,
@@ -52,10 +55,15 @@ _HINTS = {
 def _describe_tls(exc: BaseException) -> str:
     text = str(exc)
     if "CERTIFICATE_VERIFY_FAILED" in text:
-        return (
-            "the host's TLS certificate is not trusted (CERTIFICATE_VERIFY_FAILED): point "
-            "ansible_winrm_ca_trust_path at the issuing CA bundle, or fix the listener certificate"
-        )
+        # Keep OpenSSL's reason (expired, hostname mismatch, self-signed ...): the fix depends on it,
+        # and the explain table (shared with winrm_probe) knows the fix for each.
+        m = re.search(r"certificate verify failed: (.*?)(?: \(_ssl\.c:\d+\))?['\")]*$", text)
+        reason = shorten(m.group(1).rstrip(". "), 120) if m else ""
+        row = match(text)
+        fix = row.fix if row is not None and row.layer == "tls" else (
+            "point ansible_winrm_ca_trust_path at the issuing CA bundle, or fix the listener certificate")
+        return "the host's TLS certificate is not trusted (CERTIFICATE_VERIFY_FAILED%s): %s" % (
+            ": " + reason if reason else "", fix)
     if "UNSUPPORTED_PROTOCOL" in text or "WRONG_VERSION_NUMBER" in text:
         return "TLS handshake failed (%s): is the port an HTTPS listener and the TLS version supported?" % text[:200]
     return "TLS handshake failed: %s" % text[:300]

@@ -85,6 +85,8 @@ CASES = [
                      "valid for 'win01.example.com'. (_ssl.c:1006)\")))"),
     ("tls-self-signed", "[SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed: self-signed certificate "
                         "(_ssl.c:1006)"),
+    ("tls-expired", "Identify on https://win01:5986/wsman: the host's TLS certificate is not trusted "
+                    "(CERTIFICATE_VERIFY_FAILED: certificate has expired): renew the certificate"),  # our own
     # REFERENCE: UNSUPPORTED_PROTOCOL
     ("tls-protocol", "ntlm: " + _POOL + "(Caused by SSLError(SSLError(1, '[SSL: UNSUPPORTED_PROTOCOL] unsupported "
                      "protocol (_ssl.c:1006)')))"),
