@@ -165,3 +165,16 @@ def test_explain_details_and_unknown() -> None:
     assert explain(None)["id"] == "unknown"
     # Untrusted text is cut before it is echoed.
     assert len(explain("x" * 5000)["matched"]) <= 300
+
+
+def test_troubleshooting_doc_lists_exactly_the_table() -> None:
+    """docs/troubleshooting.md's cause list is the table, row for row."""
+    from pathlib import Path
+
+    doc = (Path(__file__).resolve().parents[4] / "docs" / "troubleshooting.md").read_text(encoding="utf-8")
+    listed = doc.split("<!-- causes:start -->\n", 1)[1].split("\n<!-- causes:end -->", 1)[0]
+    rows = ["| id | layer | cause | fix |", "|---|---|---|---|"] + [
+        "| `%s` | %s | %s | %s |" % (c.id, c.layer, c.cause.replace("|", "\\|"), c.fix.replace("|", "\\|"))
+        for c in CAUSES.values()]
+    assert listed == "\n".join(rows), "docs/troubleshooting.md is out of date; its cause list must be:\n" + \
+        "\n".join(rows)
