@@ -297,3 +297,23 @@ def test_certificate_evidence(changed_hosts: tuple[dict, dict]) -> None:
     misnamed = _step(probed["misnamed"], "tls")
     assert misnamed["evidence"]["dns_names"] == ["elsewhere.lab.test"]
     assert "connect by one of elsewhere.lab.test" in misnamed["fix"]
+
+
+def test_ad_hoc_prints_one_verdict_per_host(lab: Lab, tmp_path: Path) -> None:
+    """``ansible <hosts> -m winauth.winrm.winrm_probe``: each host's status and its verdict line."""
+    inventory = {"win02": host_vars(lab, "win02"),
+                 "wrong-password": host_vars(lab, "win02", ansible_password=WRONG_PASSWORD)}
+    inv = tmp_path / "inventory.yml"
+    inv.write_text(yaml.safe_dump({"all": {"hosts": inventory}}), encoding="utf-8")
+    env = dict(os.environ, ANSIBLE_HOST_KEY_CHECKING="False", ANSIBLE_NOCOLOR="1")
+    with lab.fresh():
+        run = subprocess.run(["ansible", "all", "-i", str(inv), "-m", "winauth.winrm.winrm_probe", "-a", "timeout=2"],
+                             capture_output=True, text=True, timeout=120, env=env, check=False)
+    out = run.stdout
+    assert run.returncode == 2, out + run.stderr  # a failed host
+    endpoint = "http://%s:5985/wsman" % lab.hosts["win02"]["address"]
+    assert "win02 | SUCCESS => {" in out
+    assert '"msg": "%s: OK - ntlm authenticated Administrator; config readable (administrator)"' % endpoint in out
+    assert "wrong-password | FAILED! => {" in out
+    assert '"msg": "%s: FAIL at credentials (ntlm-rejected): ' % endpoint in out
+    assert WRONG_PASSWORD not in out + run.stderr
