@@ -56,6 +56,9 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[dict, dict,
             "srv03-collision": at("srv03"),
             "srv02-wsman-no-spn": at("srv02", ansible_winrm_service="WSMAN"),
             "srv01-wrong-password": at("srv01", ansible_password=WRONG),
+            # No managed kinit, Kerberos first: the ticket fails (IP), the connection falls through to NTLM.
+            "srv01-ip-then-ntlm": at("srv01", ansible_host=h["srv01"]["address"],
+                                     ansible_winrm_transport="kerberos,ntlm", ansible_winrm_kinit_mode="manual"),
         }
         inv = tmp / "inventory.yml"
         inv.write_text(yaml.safe_dump({"all": {"hosts": inventory}}), encoding="utf-8")
@@ -129,3 +132,14 @@ def test_wrong_kerberos_password(runs: tuple[dict, dict, str, Lab]) -> None:
     for secret in (WRONG, lab.domain["users"]["ansible"]["password"]):
         assert secret not in output + json.dumps(probed)  # -vvv run
     assert "WS-Man http://" in output
+
+
+def test_kerberos_failure_with_ntlm_after_it_is_a_warning(runs: tuple[dict, dict, str, Lab]) -> None:
+    probed, real, _, _ = runs
+    result = probed["srv01-ip-then-ntlm"]
+    assert result["healthy"] is True and result["auth"] == "ntlm", result["msg"]
+    ticket = _step(result, "kerberos")
+    assert (ticket["status"], ticket["cause"]) == ("warn", "spn-not-found")
+    assert ticket["summary"].endswith("the client falls through to ntlm")
+    assert "warnings: no service ticket for HTTP/" in result["msg"] and "(spn-not-found)" in result["msg"]
+    assert real["srv01-ip-then-ntlm"]["failed"] is False  # the real connection works too, over NTLM

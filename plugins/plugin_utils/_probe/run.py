@@ -104,12 +104,26 @@ def _tls(p: Probe) -> Step:
                            session, binding, bundle)
 
 
+def _fallback(p: Probe, step: Step) -> Step:
+    """A Kerberos-layer failure is a warning when another transport follows Kerberos in the list.
+
+    The transport loop (like Ansible's winrm plugin, and Negotiate on Windows) then falls through to
+    it, e.g. NTLM; the round trip says whether that works. A managed kinit that fails still ends the
+    attempt, which the round trip reports too.
+    """
+    later = p.settings.transports[p.settings.transports.index("kerberos") + 1:]
+    if step.status != "fail" or not later:
+        return step
+    return replace(step, status="warn", summary="%s; the client falls through to %s" % (step.summary, later[0]))
+
+
 def _kerberos(p: Probe) -> Step:
     s = p.settings
     if "kerberos" not in s.transports:
         return skip("kerberos", "Kerberos is not among the transports (%s)" % ", ".join(s.transports))
     reverse = [n for names in (p.dns.ptr.values() if p.dns else []) for n in names]
-    return kerberos.check(s.service, s.host, s.kerberos_hostname_override, s.username, s.password, reverse)
+    return _fallback(p, kerberos.check(s.service, s.host, s.kerberos_hostname_override, s.username, s.password,
+                                       reverse))
 
 
 def _clock(p: Probe) -> Step:
@@ -122,7 +136,8 @@ def _clock(p: Probe) -> Step:
             clock.default_realm(clock._config_text())
         user = (s.username or "").rsplit("@", 1)[0].rsplit("\\", 1)[-1] or "winrm-probe"
         kdc_clock = clock.ask_kdc(realm, user, p.timeout) if realm else clock.KdcClock("", None, error="no realm")
-    return clock.judge(kdc_clock, host_skew, uses)
+    step = clock.judge(kdc_clock, host_skew, uses)
+    return _fallback(p, step) if uses else step
 
 
 def _roundtrip(p: Probe) -> Step:

@@ -108,3 +108,13 @@ def test_kerberos_only_failure_spares_a_second_logon() -> None:
     assert step.status == "skip" and p.transport.sent == 0
     p.settings = build_settings("h.lab.test", username="a@LAB.TEST", password="p", transport="kerberos,ntlm")
     assert probe_run._roundtrip(p).status == "ok"  # NTLM may still work: try it
+
+
+def test_kerberos_failure_is_a_warning_when_ntlm_follows() -> None:
+    failing = problem("kerberos", "spn-not-found", "no service ticket for HTTP/10.0.0.5")
+    negotiate = probe_run.Probe(build_settings("10.0.0.5", username="LAB\\a", password="p", transport="kerberos,ntlm"))
+    warned = probe_run._fallback(negotiate, failing)
+    assert (warned.status, warned.cause) == ("warn", "spn-not-found")
+    assert warned.summary == "no service ticket for HTTP/10.0.0.5; the client falls through to ntlm"
+    only = probe_run.Probe(build_settings("10.0.0.5", username="a@LAB.TEST", password="p", transport="ntlm,kerberos"))
+    assert probe_run._fallback(only, failing).status == "fail"  # nothing after Kerberos
