@@ -88,7 +88,7 @@ def _forward(name: str, facts: DnsFacts, resolver: Any) -> None:
 
 
 def _reverse(facts: DnsFacts, resolver: Any) -> None:
-    for address in (facts.addresses or facts.a + facts.aaaa)[:4]:
+    for address in (facts.addresses or facts.a + facts.aaaa)[:2]:  # each may cost a DNS timeout
         try:
             answer = resolver.resolve(dns.reversename.from_address(address), "PTR", raise_on_no_answer=False)
         except dns.exception.DNSException:

@@ -24,10 +24,15 @@ from ansible_collections.winauth.winrm.plugins.plugin_utils._wsman.xml import WS
 
 
 def failed(error: BaseException, evidence: dict[str, Any]) -> Step:
-    """The step for a round trip that raised: the table names the cause."""
+    """The step for a round trip that raised: the table names the cause.
+
+    The summary is the error's own message (without the operation/endpoint prefix, which the
+    verdict line already starts with); ``evidence.error`` keeps the whole text.
+    """
     text = shorten(error, 500)
     row = match(text)
-    return problem("roundtrip", row.id if row else "credentials-rejected", text, error=text, evidence=evidence)
+    summary = shorten(error.message if isinstance(error, WinAuthError) else error, 300)
+    return problem("roundtrip", row.id if row else "credentials-rejected", summary, error=text, evidence=evidence)
 
 
 def run(transport: Any, client: Any, username: str | None, encrypts: Any) -> Step:

@@ -78,7 +78,8 @@ def exchange(scheme: str, address: str, port: int, path: str, headers: dict[str,
         conn = http.client.HTTPConnection(address, port, timeout=timeout)
     try:
         conn.putrequest("POST", path, skip_host=True, skip_accept_encoding=True)
-        conn.putheader("Host", "%s:%d" % (server_name or address, port))
+        name = server_name or address
+        conn.putheader("Host", "%s:%d" % ("[%s]" % name if ":" in name else name, port))
         for name, value in {**headers, "Content-Length": str(len(body))}.items():
             conn.putheader(name, value)
         conn.endheaders(body)
