@@ -116,7 +116,8 @@ def parse_krb_error(data: bytes) -> tuple[float, int]:
     return timegm(when) + usec / 1e6, int.from_bytes(code, "big", signed=True)
 
 
-def _config_text() -> str:
+def config_text() -> str:
+    """The krb5.conf text the Kerberos library reads (``KRB5_CONFIG``'s files, else /etc/krb5.conf)."""
     paths = (os.environ.get("KRB5_CONFIG") or "/etc/krb5.conf").split(":")
     chunks = []
     for path in paths:
@@ -132,6 +133,17 @@ def default_realm(config: str) -> str:
     """``default_realm`` of a krb5.conf text ('' when none)."""
     m = re.search(r"^\s*default_realm\s*=\s*(\S+)", config, re.MULTILINE)
     return m.group(1) if m else ""
+
+
+def realm_and_user(username: str | None, config: str) -> tuple[str, str]:
+    """The realm (upper case, from ``user@realm`` else krb5.conf's default) and the bare user name to ask for.
+
+    ``DOMAIN\\user`` keeps only ``user``; no user at all asks for ``winrm-probe`` (any name gets the KDC's time).
+    """
+    name = username or ""
+    realm = name.rsplit("@", 1)[1].upper() if "@" in name else default_realm(config)
+    user = name.rsplit("@", 1)[0].rsplit("\\", 1)[-1] or "winrm-probe"
+    return realm, user
 
 
 def configured_kdcs(config: str, realm: str) -> list[tuple[str, int]]:
@@ -174,7 +186,7 @@ class KdcClock:
 
 def ask_kdc(realm: str, user: str, timeout: float = 3.0) -> KdcClock:
     """Send one AS-REQ without pre-authentication to the realm's first KDC that answers (never raises)."""
-    config = _config_text()
+    config = config_text()
     kdcs = configured_kdcs(config, realm) or srv_kdcs(realm)
     if not kdcs:
         return KdcClock("", None, error="no KDC found for %s (krb5.conf [realms] or _kerberos SRV records)" % realm)

@@ -132,9 +132,7 @@ def _clock(p: Probe) -> Step:
     host_skew = unauth.host_clock_skew(p.challenge, p.challenge_at) if p.challenge is not None else None
     kdc_clock = None
     if uses:
-        realm = s.username.rsplit("@", 1)[1].upper() if s.username and "@" in s.username else \
-            clock.default_realm(clock._config_text())
-        user = (s.username or "").rsplit("@", 1)[0].rsplit("\\", 1)[-1] or "winrm-probe"
+        realm, user = clock.realm_and_user(s.username, clock.config_text())
         kdc_clock = clock.ask_kdc(realm, user, p.timeout) if realm else clock.KdcClock("", None, error="no realm")
     step = clock.judge(kdc_clock, host_skew, uses)
     return _fallback(p, step) if uses else step

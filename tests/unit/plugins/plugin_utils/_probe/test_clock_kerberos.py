@@ -58,6 +58,13 @@ def test_krb5_conf_reading() -> None:
     assert clock.configured_kdcs(text, "NONE.TEST") == []
 
 
+def test_realm_and_user() -> None:
+    conf = "[libdefaults]\n default_realm = LAB.TEST\n"
+    assert clock.realm_and_user("ansible@lab.test", conf) == ("LAB.TEST", "ansible")
+    assert clock.realm_and_user("LAB\\ansible", conf) == ("LAB.TEST", "ansible")
+    assert clock.realm_and_user(None, "") == ("", "winrm-probe")
+
+
 def test_clock_judgement() -> None:
     far = clock.judge(clock.KdcClock("dc1:88", 400.2, 25), 1.0, uses_kerberos=True)
     assert (far.status, far.cause, far.layer) == ("fail", "clock-skew", "clock")
