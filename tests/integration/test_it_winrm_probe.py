@@ -15,7 +15,7 @@ import os
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import pytest
 import yaml
@@ -55,6 +55,15 @@ def probe_and_connect(inventory: dict[str, dict[str, Any]], tmp: Path, verbosity
     probed = {name: json.loads((results / ("%s.json" % name)).read_text(encoding="utf-8")) for name in inventory}
     real = {name: json.loads((results / ("%s.connect.json" % name)).read_text(encoding="utf-8")) for name in inventory}
     return probed, real, probe.stdout + probe.stderr
+
+
+class Phase(NamedTuple):
+    """One phase: the probe result per host, the real connection's error and explain per host, output, lab."""
+
+    probed: dict[str, Any]
+    real: dict[str, Any]
+    output: str
+    lab: Lab
 
 
 def _step(result: dict[str, Any], name: str) -> dict[str, Any]:
@@ -115,10 +124,10 @@ def _present_certificate(lab: Lab, host: str, tmp: Path, names: list[str], days:
 
 
 @pytest.fixture(scope="module")
-def faults(lab: Lab, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[dict, dict, str, Lab]]:
+def faults(lab: Lab, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Phase]:
     """Phase A: faults that need no host change, all probed in one run (at -vvv, for the secret check)."""
     tmp = tmp_path_factory.mktemp("probe-a")
-    auditor = next(u for u, i in lab.state("win02")["users"].items() if u.lower() == "auditor")
+    auditor = "auditor"  # the lab's non-admin local account on every host
     inventory = {
         "win01": host_vars(lab, "win01"),
         "win02": host_vars(lab, "win02"),
@@ -136,11 +145,11 @@ def faults(lab: Lab, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple
     }
     with lab.fresh(), filtered_port(FILTERED, 5985):
         probed, real, output = probe_and_connect(inventory, tmp, verbosity=3)
-        yield probed, real, output, lab
+        yield Phase(probed, real, output, lab)
 
 
-def test_healthy_hosts(faults: tuple[dict, dict, str, Lab]) -> None:
-    probed, _, _, lab = faults
+def test_healthy_hosts(faults: Phase) -> None:
+    probed, lab = faults.probed, faults.lab
     expected = {"win01": ("basic", "https"), "win02": ("ntlm", "http"), "win03": ("ntlm", "https")}
     for name, (auth, scheme) in expected.items():
         result = probed[name]
@@ -170,13 +179,13 @@ def test_healthy_hosts(faults: tuple[dict, dict, str, Lab]) -> None:
     assert [lg["protocol"] for lg in lab.logons("win01")][-1:] == ["basic"]
 
 
-def test_schemes_step_reports_the_windows_401_status_line(faults: tuple[dict, dict, str, Lab]) -> None:
+def test_schemes_step_reports_the_windows_401_status_line(faults: Phase) -> None:
     """Windows sends ``HTTP/1.1 401 `` with no reason phrase (windows-recorded/http-401-*.headers.txt).
 
     Waits for the lab fidelity change (issue 12 item 3, worktree wt-fidelity) that makes the lab's
     401 status line and header order match the recording; until then the lab sends a reason phrase.
     """
-    probed, _, _, _ = faults
+    probed = faults.probed
     line = _step(probed["win02"], "schemes")["evidence"]["status_line"]
     if line != "HTTP/1.1 401 ":
         pytest.xfail("lab 401 status line is %r; Windows sends 'HTTP/1.1 401 ' (pending the lab fidelity change)"
@@ -184,7 +193,7 @@ def test_schemes_step_reports_the_windows_401_status_line(faults: tuple[dict, di
     assert line == "HTTP/1.1 401 "
 
 
-def test_workgroup_host_401_offers_no_kerberos(faults: tuple[dict, dict, str, Lab]) -> None:
+def test_workgroup_host_401_offers_no_kerberos(faults: Phase) -> None:
     """win01 (Basic and CredSSP on) and win02 (Server 2022 defaults) are workgroup hosts: Windows offers
     Kerberos only on domain members, so their 401s list exactly the other enabled schemes, in Windows' order.
 
@@ -192,7 +201,7 @@ def test_workgroup_host_401_offers_no_kerberos(faults: tuple[dict, dict, str, La
     Waits for the lab fidelity change (issue 12 item 3, worktree wt-fidelity) on the 401 header set;
     until then the lab also offers Kerberos on a workgroup host whose config has Kerberos=true.
     """
-    probed, _, _, _ = faults
+    probed = faults.probed
     offered = {h: _step(probed[h], "schemes")["evidence"]["www_authenticate"] for h in ("win01", "win02")}
     windows = {"win01": ["Negotiate", 'Basic realm="WSMAN"', "CredSSP"], "win02": ["Negotiate"]}
     if offered != windows and all("Kerberos" in v for v in offered.values()):
@@ -214,8 +223,8 @@ PHASE_A = {
 
 
 @pytest.mark.parametrize("fault", sorted(PHASE_A))
-def test_fault_is_named_by_probe_and_explain(faults: tuple[dict, dict, str, Lab], fault: str) -> None:
-    probed, real, _, _ = faults
+def test_fault_is_named_by_probe_and_explain(faults: Phase, fault: str) -> None:
+    probed, real = faults.probed, faults.real
     step_name, layer, cause = PHASE_A[fault]
     result = probed[fault]
     assert result["failed"] is True and result["healthy"] is False, result["msg"]
@@ -229,16 +238,16 @@ def test_fault_is_named_by_probe_and_explain(faults: tuple[dict, dict, str, Lab]
     assert real[fault]["line"].startswith("[%s] " % layer)
 
 
-def test_wrong_password_still_reports_every_layer(faults: tuple[dict, dict, str, Lab]) -> None:
-    probed, _, _, _ = faults
+def test_wrong_password_still_reports_every_layer(faults: Phase) -> None:
+    probed = faults.probed
     statuses = [(s["name"], s["status"]) for s in probed["wrong-password"]["steps"]]
     assert statuses == [("dns", "ok"), ("tcp", "ok"), ("identify", "ok"), ("schemes", "ok"), ("tls", "skip"),
                         ("kerberos", "skip"), ("clock", "ok"), ("roundtrip", "fail")]
     assert "rejected" in _step(probed["wrong-password"], "roundtrip")["summary"]
 
 
-def test_filtered_and_refused_are_told_apart(faults: tuple[dict, dict, str, Lab]) -> None:
-    probed, _, _, _ = faults
+def test_filtered_and_refused_are_told_apart(faults: Phase) -> None:
+    probed = faults.probed
     filtered = {p["port"]: p for p in _step(probed["filtered"], "tcp")["evidence"]["ports"]}
     assert filtered[5985]["state"] == "filtered" and filtered[5985]["ms"] >= 1900  # the whole 2 s timeout
     assert filtered[5986]["state"] == "refused"  # nothing holds 5986 there: an immediate reset
@@ -248,8 +257,8 @@ def test_filtered_and_refused_are_told_apart(faults: tuple[dict, dict, str, Lab]
     assert "port 5985, 5986 answers" in probed["closed-port"]["msg"]
 
 
-def test_no_secret_in_any_probe_output(faults: tuple[dict, dict, str, Lab]) -> None:
-    probed, _, output, lab = faults
+def test_no_secret_in_any_probe_output(faults: Phase) -> None:
+    probed, output, lab = faults.probed, faults.output, faults.lab
     secrets = {WRONG_PASSWORD} | {lab.hosts[h]["admin_password"] for h in ("win01", "win02", "win03")}
     secrets |= {u["password"] for u in lab.state("win02")["users"].values()}
     text = json.dumps(probed) + output
@@ -259,7 +268,7 @@ def test_no_secret_in_any_probe_output(faults: tuple[dict, dict, str, Lab]) -> N
 
 
 @pytest.fixture(scope="module")
-def changed_hosts(lab: Lab, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[dict, dict]]:
+def changed_hosts(lab: Lab, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Phase]:
     """Phase B: faults that change a host: expired and misnamed listener certificates."""
     tmp = tmp_path_factory.mktemp("probe-b")
     with lab.fresh():
@@ -270,8 +279,8 @@ def changed_hosts(lab: Lab, tmp_path_factory: pytest.TempPathFactory) -> Iterato
                                  ansible_winrm_scheme="https"),
             "misnamed": host_vars(lab, "win03"),
         }
-        probed, real, _ = probe_and_connect(inventory, tmp)
-        yield probed, real
+        probed, real, output = probe_and_connect(inventory, tmp)
+        yield Phase(probed, real, output, lab)
 
 
 PHASE_B = {
@@ -281,8 +290,8 @@ PHASE_B = {
 
 
 @pytest.mark.parametrize("fault", sorted(PHASE_B))
-def test_changed_host_fault_is_named_by_probe_and_explain(changed_hosts: tuple[dict, dict], fault: str) -> None:
-    probed, real = changed_hosts
+def test_changed_host_fault_is_named_by_probe_and_explain(changed_hosts: Phase, fault: str) -> None:
+    probed, real = changed_hosts.probed, changed_hosts.real
     step_name, layer, cause = PHASE_B[fault]
     result = probed[fault]
     assert (result["layer"], result["cause"]) == (layer, cause), result["msg"]
@@ -290,8 +299,8 @@ def test_changed_host_fault_is_named_by_probe_and_explain(changed_hosts: tuple[d
     assert real[fault]["explain"]["id"] == cause, real[fault]
 
 
-def test_certificate_evidence(changed_hosts: tuple[dict, dict]) -> None:
-    probed, _ = changed_hosts
+def test_certificate_evidence(changed_hosts: Phase) -> None:
+    probed = changed_hosts.probed
     expired = _step(probed["expired"], "tls")
     assert "expired on" in expired["summary"] and expired["evidence"]["issuer"] == "winauth lab CA"
     misnamed = _step(probed["misnamed"], "tls")

@@ -13,7 +13,7 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import pytest
 import yaml
@@ -36,8 +36,17 @@ def _in_lab(lab: Lab, *cmd: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run([*labns, *cmd], capture_output=True, text=True, timeout=300, env=env, check=False)
 
 
+class Phase(NamedTuple):
+    """The probe result per host, the real connection's error and explain per host, the -vvv output, the lab."""
+
+    probed: dict[str, Any]
+    real: dict[str, Any]
+    output: str
+    lab: Lab
+
+
 @pytest.fixture(scope="module")
-def runs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[dict, dict, str, Lab]]:
+def runs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Phase]:
     tmp = tmp_path_factory.mktemp("probe-domain")
     scenario = str(ROOT / "tests" / "lab" / "scenarios" / "domain.yml")
     with Lab.started(tmp / "lab", NETWORK, "--scenario", scenario) as lab:
@@ -72,15 +81,15 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[dict, dict,
         assert connect.returncode == 0, connect.stdout[-3000:] + connect.stderr[-3000:]
         probed = {n: json.loads((results / ("%s.json" % n)).read_text(encoding="utf-8")) for n in inventory}
         real = {n: json.loads((results / ("%s.connect.json" % n)).read_text(encoding="utf-8")) for n in inventory}
-        yield probed, real, probe.stdout + probe.stderr, lab
+        yield Phase(probed, real, probe.stdout + probe.stderr, lab)
 
 
 def _step(result: dict[str, Any], name: str) -> dict[str, Any]:
     return next(s for s in result["steps"] if s["name"] == name)
 
 
-def test_kerberos_by_name_is_healthy(runs: tuple[dict, dict, str, Lab]) -> None:
-    probed, _, _, lab = runs
+def test_kerberos_by_name_is_healthy(runs: Phase) -> None:
+    probed, lab = runs.probed, runs.lab
     result = probed["srv01-fqdn"]
     assert result["healthy"] is True and result["auth"] == "kerberos", result["msg"]
     ticket = _step(result, "kerberos")
@@ -93,8 +102,8 @@ def test_kerberos_by_name_is_healthy(runs: tuple[dict, dict, str, Lab]) -> None:
     assert lab.logons("srv01")[-1]["protocol"] == "kerberos"
 
 
-def test_ip_target_fails_at_kerberos_with_the_spn_fix(runs: tuple[dict, dict, str, Lab]) -> None:
-    probed, real, _, lab = runs
+def test_ip_target_fails_at_kerberos_with_the_spn_fix(runs: Phase) -> None:
+    probed, real, lab = runs.probed, runs.real, runs.lab
     result = probed["srv01-ip"]
     address = lab.hosts["srv01"]["address"]
     assert (result["layer"], result["cause"]) == ("kerberos", "spn-not-found"), result["msg"]
@@ -109,8 +118,8 @@ def test_ip_target_fails_at_kerberos_with_the_spn_fix(runs: tuple[dict, dict, st
     assert real["srv01-ip"]["explain"]["id"] == "spn-not-found", real["srv01-ip"]
 
 
-def test_spn_collision_and_missing_wsman_spn(runs: tuple[dict, dict, str, Lab]) -> None:
-    probed, real, _, _ = runs
+def test_spn_collision_and_missing_wsman_spn(runs: Phase) -> None:
+    probed, real = runs.probed, runs.real
     collision = probed["srv03-collision"]
     # The KDC issues the ticket (for svc_iis's key); the host cannot decrypt it.
     assert _step(collision, "kerberos")["status"] == "ok"
@@ -122,7 +131,7 @@ def test_spn_collision_and_missing_wsman_spn(runs: tuple[dict, dict, str, Lab]) 
     assert real["srv02-wsman-no-spn"]["explain"]["id"] == "spn-not-found"
 
 
-def test_wrong_kerberos_password(runs: tuple[dict, dict, str, Lab]) -> None:
+def test_wrong_kerberos_password(runs: Phase) -> None:
     probed, real, output, lab = runs
     result = probed["srv01-wrong-password"]
     assert (result["layer"], result["cause"]) == ("credentials", "wrong-password"), result["msg"]
@@ -134,8 +143,8 @@ def test_wrong_kerberos_password(runs: tuple[dict, dict, str, Lab]) -> None:
     assert "WS-Man http://" in output
 
 
-def test_kerberos_failure_with_ntlm_after_it_is_a_warning(runs: tuple[dict, dict, str, Lab]) -> None:
-    probed, real, _, _ = runs
+def test_kerberos_failure_with_ntlm_after_it_is_a_warning(runs: Phase) -> None:
+    probed, real = runs.probed, runs.real
     result = probed["srv01-ip-then-ntlm"]
     assert result["healthy"] is True and result["auth"] == "ntlm", result["msg"]
     ticket = _step(result, "kerberos")

@@ -93,10 +93,10 @@ def parse_krb_error(data: bytes) -> tuple[float, int]:
     Raises:
         ValueError: not a KRB-ERROR (an AS-REP: the account needs no pre-authentication), or malformed.
     """
-    tag, content, _ = _read(data, 0)
+    tag, content, _end = _read(data, 0)
     if tag != 0x7E:  # [APPLICATION 30]
         raise ValueError("not a KRB-ERROR (tag 0x%02x)" % tag)
-    tag, seq, _ = _read(content, 0)
+    tag, seq, _end = _read(content, 0)
     if tag != 0x30:
         raise ValueError("KRB-ERROR is not a SEQUENCE")
     fields: dict[int, bytes] = {}
@@ -106,11 +106,11 @@ def parse_krb_error(data: bytes) -> tuple[float, int]:
         fields[tag - 0xA0] = inner
     if 4 not in fields or 6 not in fields:
         raise ValueError("KRB-ERROR without stime/error-code")
-    _, stime, _ = _read(fields[4], 0)
-    _, code, _ = _read(fields[6], 0)
+    stime = _read(fields[4], 0)[1]
+    code = _read(fields[6], 0)[1]
     usec = 0
     if 5 in fields:
-        _, raw, _ = _read(fields[5], 0)
+        raw = _read(fields[5], 0)[1]
         usec = int.from_bytes(raw, "big", signed=True)
     when = time.strptime(stime.decode("ascii"), "%Y%m%d%H%M%SZ")
     return timegm(when) + usec / 1e6, int.from_bytes(code, "big", signed=True)
@@ -151,7 +151,7 @@ def configured_kdcs(config: str, realm: str) -> list[tuple[str, int]]:
     block = re.search(r"^\s*%s\s*=\s*\{(.*?)\}" % re.escape(realm), config, re.MULTILINE | re.DOTALL)
     found = []
     for value in re.findall(r"^\s*kdc\s*=\s*(\S+)", block.group(1) if block else "", re.MULTILINE):
-        host, _, port = value.rpartition(":") if value.count(":") == 1 else (value, "", "")
+        host, port = value.rsplit(":", 1) if value.count(":") == 1 else (value, "")
         found.append((host, int(port) if port.isdigit() else KDC_PORT))
     return found
 

@@ -69,9 +69,9 @@ def check(service: str, host: str, override: str | None, username: str | None, p
     if cause == "spn-not-found":
         better = next((n for n in reverse_names if not is_ip(n)), None)
         if is_ip(name):
+            shown = better or "the host's FQDN"
             fix = ("Kerberos needs the host's name, not an address: set ansible_host to %s, or keep the address and "
-                   "set ansible_winrm_kerberos_hostname_override=%s" % (better or "the host's FQDN",
-                                                                         better or "<FQDN>"))
+                   "set ansible_winrm_kerberos_hostname_override=%s" % (shown, better or "<FQDN>"))
         else:
             fix = ("register the SPN (setspn -S %s <computer>$), or set ansible_winrm_service (psrp: "
                    "ansible_psrp_negotiate_service) to a class the computer has, e.g. WSMAN or HTTP" % wanted)

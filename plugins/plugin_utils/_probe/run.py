@@ -161,7 +161,7 @@ STEPS: tuple[tuple[str, tuple[str, ...], Callable[[Probe], Step]], ...] = (
     # password would count twice toward the account's lockout).
     ("roundtrip", ("tcp",), _roundtrip),
 )
-NAMES = tuple(name for name, _, _ in STEPS)
+NAMES = tuple(row[0] for row in STEPS)
 
 
 def run(p: Probe, only: tuple[str, ...] = NAMES) -> list[Step]:

@@ -26,7 +26,7 @@ def filtered_port(address: str, port: int) -> Iterator[tuple[str, int]]:
         listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         listener.bind((address, port))
         listener.listen(0)
-        for _ in range(2):  # listen(0) still queues one; the second proves the queue is full
+        for _filler in range(2):  # listen(0) still queues one; the second proves the queue is full
             filler = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
             filler.setblocking(False)
             try:

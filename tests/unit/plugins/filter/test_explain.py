@@ -13,7 +13,7 @@ def test_registered_under_its_name() -> None:
 
 
 def test_one_line_names_layer_cause_and_fix() -> None:
-    line = explain("kerberos: " "Major (851968): Unspecified GSS failure.  Minor code may provide more information, "
+    line = explain("kerberos: Major (851968): Unspecified GSS failure.  Minor code may provide more information, "
                    "Minor (2529638919): Server not found in Kerberos database")
     assert isinstance(line, str)
     assert line.startswith("[kerberos] the KDC knows no account with the SPN")

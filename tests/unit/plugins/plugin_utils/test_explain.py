@@ -137,7 +137,7 @@ CASES = [
 ]
 
 
-@pytest.mark.parametrize(("cause", "text"), CASES, ids=["%s-%d" % (c, i) for i, (c, _) in enumerate(CASES)])
+@pytest.mark.parametrize(("cause", "text"), CASES, ids=["%s-%d" % (case[0], i) for i, case in enumerate(CASES)])
 def test_real_text_maps_to_its_cause(cause: str, text: str) -> None:
     row = match(text)
     assert row is not None, text
@@ -145,7 +145,7 @@ def test_real_text_maps_to_its_cause(cause: str, text: str) -> None:
 
 
 def test_the_table_is_big_enough_and_every_cause_is_tested() -> None:
-    tested = {c for c, _ in CASES}
+    tested = {case[0] for case in CASES}
     assert len(CAUSES) >= 25
     assert tested == set(CAUSES), set(CAUSES) - tested
 

@@ -71,8 +71,8 @@ def _fake(p: probe_run.Probe, name: str, step: Step, calls: list[str]) -> Any:
 
 
 def _table(monkeypatch: pytest.MonkeyPatch, results: dict[str, Step], calls: list[str]) -> None:
-    rows = tuple((name, needs, _fake(None, name, results.get(name, ok(name, "fine")), calls))  # type: ignore[arg-type]
-                 for name, needs, _ in probe_run.STEPS)
+    rows = tuple((row[0], row[1], _fake(None, row[0], results.get(row[0], ok(row[0], "fine")), calls))  # type: ignore[arg-type]
+                 for row in probe_run.STEPS)
     monkeypatch.setattr(probe_run, "STEPS", rows)
 
 
