@@ -50,6 +50,8 @@ build_install() {
   ansible-galaxy collection install --force -p "$tmp/coll" "$tmp"/winauth-winrm-*.tar.gz >/dev/null &&
   ANSIBLE_COLLECTIONS_PATH="$tmp/coll" ansible-doc winauth.winrm.winrm_info >/dev/null &&
   ANSIBLE_COLLECTIONS_PATH="$tmp/coll" ansible-doc winauth.winrm.winrm_auth >/dev/null &&
+  ANSIBLE_COLLECTIONS_PATH="$tmp/coll" ansible-doc winauth.winrm.winrm_probe >/dev/null &&
+  ANSIBLE_COLLECTIONS_PATH="$tmp/coll" ansible-doc -t filter winauth.winrm.explain >/dev/null &&
   ANSIBLE_COLLECTIONS_PATH="$tmp/coll" ansible-doc -t lookup winauth.winrm.auth_plan >/dev/null &&
   ANSIBLE_COLLECTIONS_PATH="$tmp/coll" ansible-doc -t inventory winauth.winrm.ad >/dev/null &&
   ANSIBLE_COLLECTIONS_PATH="$tmp/coll" ansible-doc -l winauth.winrm | grep -q winauth.winrm.winrm_info

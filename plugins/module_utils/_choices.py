@@ -16,3 +16,5 @@ CBT_LEVELS = ("None", "Relaxed", "Strict")
 SEVERITIES = ("info", "low", "medium", "high")
 # winrm_info fail_on thresholds: "none" never fails; "info" findings never count.
 FAIL_ON = ("none", "low", "medium", "high")
+# winrm_probe steps, in the order they run (plugin_utils._probe.run.STEPS has one row per name).
+PROBE_STEPS = ("dns", "tcp", "identify", "schemes", "tls", "kerberos", "clock", "roundtrip")

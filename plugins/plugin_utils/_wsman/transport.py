@@ -17,9 +17,11 @@ from __future__ import annotations
 
 import functools
 import os
+import re
 from collections.abc import Callable
 from typing import Any
 
+from ansible_collections.winauth.winrm.plugins.plugin_utils._explain import match
 from ansible_collections.winauth.winrm.plugins.plugin_utils._kerberos import kdc
 from ansible_collections.winauth.winrm.plugins.plugin_utils._text import shorten
 from ansible_collections.winauth.winrm.plugins.plugin_utils._wsman.errors import (
@@ -83,10 +85,15 @@ _CREDSSP_STATUS = {
 def _describe_tls(exc: BaseException, s: WSManSettings) -> str:
     text = str(exc)
     if "CERTIFICATE_VERIFY_FAILED" in text:
-        return (
-            "the host's TLS certificate is not trusted (CERTIFICATE_VERIFY_FAILED): point "
-            "%s at the issuing CA bundle, or fix the listener certificate" % s.variable("ca_trust_path")
-        )
+        # Keep OpenSSL's reason (expired, hostname mismatch, self-signed ...): the fix depends on it,
+        # and the explain table (shared with winrm_probe) knows the fix for each.
+        m = re.search(r"certificate verify failed: (.*?)(?: \(_ssl\.c:\d+\))?['\")]*$", text)
+        reason = shorten(m.group(1).rstrip(". "), 120) if m else ""
+        row = match(text)
+        fix = row.fix if row is not None and row.layer == "tls" else (
+            "point %s at the issuing CA bundle, or fix the listener certificate" % s.variable("ca_trust_path"))
+        return "the host's TLS certificate is not trusted (CERTIFICATE_VERIFY_FAILED%s): %s" % (
+            ": " + reason if reason else "", fix)
     if "WRONG_VERSION_NUMBER" in text or "record layer failure" in text:
         # What OpenSSL reports when the peer answers a ClientHello with plain HTTP.
         return (

@@ -165,6 +165,15 @@ CASES: list[tuple[str, dict[str, Any], Outcome, type[WSManError], list[str]]] = 
      rex.SSLError("HTTPSConnectionPool(host='win01', port=5986): [SSL: CERTIFICATE_VERIFY_FAILED] "
                   "certificate verify failed: self-signed certificate"),
      TLSError, ["not trusted", "CERTIFICATE_VERIFY_FAILED", "ansible_winrm_ca_trust_path"]),
+    ("tls-expired", {"port": 5986},
+     rex.SSLError("HTTPSConnectionPool(host='win01', port=5986): Max retries exceeded with url: /wsman (Caused by "
+                  "SSLError(SSLCertVerificationError(1, '[SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed: "
+                  "certificate has expired (_ssl.c:1006)')))"),
+     TLSError, ["not trusted (CERTIFICATE_VERIFY_FAILED: certificate has expired): renew the certificate"]),
+    ("tls-misnamed", {"port": 5986},
+     rex.SSLError("[SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed: Hostname mismatch, certificate is "
+                  "not valid for 'win01'. (_ssl.c:1006)"),
+     TLSError, ["(CERTIFICATE_VERIFY_FAILED: Hostname mismatch, certificate is not valid for 'win01'): connect by"]),
     ("tls-version", {"port": 5986}, rex.SSLError("[SSL: UNSUPPORTED_PROTOCOL] unsupported protocol"),
      TLSError, ["TLS handshake failed", "UNSUPPORTED_PROTOCOL", "HTTPS listener"]),
     ("tls-http-port", {"port": 5985, "scheme": "https"}, rex.SSLError("[SSL: WRONG_VERSION_NUMBER] wrong version"),
