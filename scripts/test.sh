@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs every check of the collection on a fresh Debian 12 or 13 machine (installs what it needs),
 # on both ends of the ansible-core lines it claims (scripts/ansible_lines.sh), each in its own venv:
-#   newest line (.venv)       ruff, mypy, ansible-test sanity, ansible-lint (production),
+#   newest line (.venv)       shellcheck, ruff, mypy, ansible-test sanity, ansible-lint (production),
 #                             build + install by FQCN + ansible-doc, then one pytest run: unit
 #                             tests, lab self-tests, integration tests (ansible-playbook against
 #                             the lab WinRM hosts and the Samba AD DC)
@@ -143,6 +143,9 @@ fi
 
 use_venv .venv
 step "metadata" metadata
+mapfile -t shell_scripts < <(git ls-files "*.sh")
+# Also here: --fast skips sanity, and sanity checks only *.sh files (not .ci/run).
+step shellcheck shellcheck -x .ci/run "${shell_scripts[@]}"
 step ruff ruff check plugins tests scripts
 step mypy mypy_check
 if ((FAST)); then not_run "ansible-test sanity [$LINE] (--fast)"; else step "ansible-test sanity" sanity; fi

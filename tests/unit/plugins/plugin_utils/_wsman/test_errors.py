@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from ansible_collections.winauth.winrm.plugins.plugin_utils._wsman import errors as errors
+from ansible_collections.winauth.winrm.plugins.plugin_utils._wsman import errors
 
 
 def test_str_names_operation_target_and_cause() -> None:

@@ -7,7 +7,7 @@ from collections.abc import Callable
 
 import pytest
 
-from ansible_collections.winauth.winrm.plugins.plugin_utils._wsman import faults as faults
+from ansible_collections.winauth.winrm.plugins.plugin_utils._wsman import faults
 from ansible_collections.winauth.winrm.plugins.plugin_utils._wsman.errors import WSManError
 from ansible_collections.winauth.winrm.plugins.plugin_utils._wsman.xml import parse
 from ansible_collections.winauth.winrm.tests.unit.helpers import envelope, fault_body
