@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs every check of the collection on a fresh Debian 12 or 13 machine (installs what it needs),
 # on both ends of the ansible-core lines it claims (scripts/ansible_lines.sh), each in its own venv:
-#   newest line (.venv)       shellcheck, ruff, mypy, ansible-test sanity, ansible-lint (production),
+#   newest line (.venv)       shellcheck, ruff, mypy, ansible-test sanity and units, ansible-lint,
 #                             build + install by FQCN + ansible-doc, then one pytest run: unit
 #                             tests, lab self-tests, integration tests (ansible-playbook against
 #                             the lab WinRM hosts and the Samba AD DC)
@@ -9,7 +9,7 @@
 # A line no Python on this machine supports is not run, and the output says so at once and in the
 # closing summary. The last line is the newest line's pytest count.
 #   bash scripts/test.sh            everything
-#   bash scripts/test.sh --fast     skip ansible-test sanity (slow: builds its own venvs)
+#   bash scripts/test.sh --fast     skip ansible-test (slow: it builds its own venvs)
 set -uo pipefail
 cd "$(dirname "$0")/.." || exit 1
 # shellcheck source=scripts/ansible_lines.sh
@@ -68,12 +68,16 @@ PY
 
 mypy_check() { (cd .build && MYPYPATH=. mypy --config-file ../pyproject.toml ansible_collections/winauth/winrm/plugins); }
 
+TEST_COPY=.build/sanity/ansible_collections/winauth/winrm
+collection_copy() {  # ansible-test wants the collection at ansible_collections/<ns>/<name> as real files
+  rm -rf .build/sanity && mkdir -p "$TEST_COPY"
+  git ls-files -co --exclude-standard | rsync -a --files-from=- ./ "$TEST_COPY/"
+  (cd "$TEST_COPY" && git init -q && git add -A)
+}
+
 sanity() {
-  # ansible-test wants the collection at ansible_collections/<ns>/<name> as real files.
-  local dest=.build/sanity/ansible_collections/winauth/winrm log pyver pipver
-  rm -rf .build/sanity && mkdir -p "$dest"
-  git ls-files -co --exclude-standard | rsync -a --files-from=- ./ "$dest/"
-  (cd "$dest" && git init -q && git add -A)
+  local dest=$TEST_COPY log pyver pipver
+  collection_copy
   pyver=$(python -c 'import sys; print("%d.%d" % sys.version_info[:2])')
   log=$ROOT/.build/sanity-$(python -c 'from ansible.release import __version__ as v; print(v)').log
   # ansible-test fetches get-pip from its own file server (unreachable here): put our stand-in in its cache.
@@ -85,6 +89,15 @@ print(g(type("P", (), {"version": "'"$pyver"'"})())["pip"])')
   local rc=$?
   # Every skipped test is listed: a sanity test that cannot run must not pass unnoticed.
   grep -E "^(ERROR|FATAL|WARNING: Skipping)" "$log" | head -50
+  return $rc
+}
+
+units() {  # as the ecosystem runs them: its own venv from tests/unit/requirements.txt, its own pytest config
+  collection_copy
+  (cd "$TEST_COPY" && ansible-test units --venv --python "$(python -c 'import sys; print("%d.%d" % sys.version_info[:2])')" \
+     --color no > "$ROOT/.build/units.log" 2>&1)
+  local rc=$?
+  grep -E "^(ERROR|FATAL)|^=+ .* in [0-9.]+s" "$ROOT/.build/units.log" | tail -20
   return $rc
 }
 
@@ -148,7 +161,12 @@ mapfile -t shell_scripts < <(git ls-files "*.sh")
 step shellcheck shellcheck -x .ci/run "${shell_scripts[@]}"
 step ruff ruff check plugins tests scripts
 step mypy mypy_check
-if ((FAST)); then not_run "ansible-test sanity [$LINE] (--fast)"; else step "ansible-test sanity" sanity; fi
+if ((FAST)); then
+  not_run "ansible-test sanity and units [$LINE] (--fast)"
+else
+  step "ansible-test sanity" sanity
+  step "ansible-test units" units
+fi
 step "ansible-lint (production)" lint
 step "galaxy build + install + ansible-doc" build_install
 pytest_run .build/pytest.log tests/unit tests/lab/tests tests/integration
