@@ -19,8 +19,10 @@ find_python() {
   candidates+=(/usr/bin/python3.1[0-9] "${PYENV_ROOT:-$HOME/.pyenv}"/versions/3.*/bin/python3)
   shopt -u nullglob
   for c in "${candidates[@]}"; do
-    # sys.executable: a pyenv shim resolves to the real interpreter, which does not move.
-    out=$("$c" -c 'import sys, venv, ensurepip; print(sys.executable, "%d.%d" % sys.version_info[:2])' \
+    # The real base interpreter: a pyenv shim, a python3 -> python3.X link or an active venv's
+    # python all name the same one, so the completion stamp does not depend on the way it was found.
+    out=$("$c" -c 'import ensurepip, os, sys, venv
+print(os.path.realpath(getattr(sys, "_base_executable", sys.executable)), "%d.%d" % sys.version_info[:2])' \
           2>/dev/null) || continue
     if [[ $want == *" ${out##* } "* ]]; then echo "$out"; return 0; fi
   done

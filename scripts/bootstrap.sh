@@ -61,7 +61,7 @@ if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
     "$exe" -m venv --clear "$venv"  # --clear: a leftover or symlinked .venv is emptied, not nested into
   fi
   rm -f "$stamp"
-  echo "bootstrap: installing Python requirements into $venv (first run compiles gssapi/krb5: ~2 min)"
+  echo "bootstrap: installing Python requirements into $venv (with no wheel cache yet, compiling gssapi/krb5 takes ~2 min)"
   "$venv/bin/python" -m pip install -q --upgrade pip wheel
   "$venv/bin/python" -m pip install -q -r requirements-dev.txt "ansible-core==$line.*"
   echo "$want" > "$stamp"

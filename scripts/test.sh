@@ -15,6 +15,7 @@ cd "$(dirname "$0")/.." || exit 1
 # shellcheck source=scripts/ansible_lines.sh
 source scripts/ansible_lines.sh
 bash scripts/bootstrap.sh || { echo "bootstrap failed"; exit 1; }
+ORIG_PATH=$PATH  # bootstrap looks for Pythons on the caller's PATH, not on the venvs' below
 # shellcheck source=scripts/collection_path.sh
 source scripts/collection_path.sh
 BASE_PATH=$PATH
@@ -144,7 +145,7 @@ fi
 if [[ $newest == "ansible-core $ANSIBLE_OLDEST."* ]]; then
   : # .venv already is the oldest line: the whole suite below covers it
 else
-  bash scripts/bootstrap.sh ".venv-$ANSIBLE_OLDEST" "$ANSIBLE_OLDEST"
+  PATH=$ORIG_PATH bash scripts/bootstrap.sh ".venv-$ANSIBLE_OLDEST" "$ANSIBLE_OLDEST"
   case $? in
     0) use_venv ".venv-$ANSIBLE_OLDEST"
        if ((FAST)); then not_run "ansible-test sanity [$LINE] (--fast)"; else step "ansible-test sanity" sanity; fi
