@@ -7,7 +7,9 @@
 #                             the lab WinRM hosts and the Samba AD DC)
 #   oldest line (.venv-X.Y)   ansible-test sanity, pytest of the unit and integration tests
 # A line no Python on this machine supports is not run, and the output says so at once and in the
-# closing summary. The last line is the newest line's pytest count.
+# closing summary. pytest runs in a private network name space where it can (the labs use fixed
+# loopback addresses); the rest needs the package registries once (pip, ansible-test's venvs).
+# The last line is the newest line's pytest count.
 #   bash scripts/test.sh            everything
 #   bash scripts/test.sh --fast     skip ansible-test (slow: it builds its own venvs)
 set -uo pipefail
@@ -126,10 +128,20 @@ tarball_contents() {  # the lab, the benchmark and the dev tooling stay out of t
   [ -z "$bad" ] || { echo "build_ignore (galaxy.yml) lets these into the tarball:"; echo "$bad" | head; return 1; }
 }
 
+# The labs listen on fixed loopback addresses: where it can, pytest runs in a private network
+# name space (only lo, no network), so parallel runs and a demo lab on this machine never clash,
+# while the rest (pip, ansible-test's venvs) keeps the machine's network.
+if unshare -n true 2>/dev/null && command -v ip >/dev/null; then
+  LAB_NETNS=(unshare -n -- sh -c 'ip link set lo up && exec "$@"' lab-netns)
+else
+  LAB_NETNS=()
+  echo "!!! pytest runs in this network name space (unshare -n refused): the lab's loopback addresses may clash"
+fi
+
 pytest_run() {  # pytest_run LOG PATHS...: the count line ends up as the last line of LOG
   local log=$1; shift
   echo "=== pytest [$LINE]"
-  python -m pytest -q -p no:cacheprovider "$@" 2>&1 | tee "$log"
+  "${LAB_NETNS[@]}" python -m pytest -q -p no:cacheprovider "$@" 2>&1 | tee "$log"
   local rc=${PIPESTATUS[0]}
   summary+=("$( ((rc == 0)) && echo "ok     " || echo "FAILED ") pytest [$LINE]: $(tail -n 1 "$log")")
   ((rc == 0)) || failed+=("pytest [$LINE]")
@@ -166,7 +178,14 @@ if ((FAST)); then
   not_run "ansible-test sanity and units [$LINE] (--fast)"
 else
   step "ansible-test sanity" sanity
-  step "ansible-test units" units
+  if [[ $LINE == "ansible-core 2.19."* ]]; then
+    # ansible-test units --venv puts its venv inside the collection tree, where 2.19's collection
+    # loader lists no compiled modules, so gssapi fails to import (AttributeError: mic_token);
+    # 2.21's loader lists them. Controllers are not affected (site-packages is not in a collection).
+    not_run "ansible-test units [$LINE]: 2.19's collection loader breaks gssapi inside ansible-test's venv"
+  else
+    step "ansible-test units" units
+  fi
 fi
 step "ansible-lint (production)" lint
 step "galaxy build + install + ansible-doc" build_install
