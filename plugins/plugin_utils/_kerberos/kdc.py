@@ -18,7 +18,6 @@ try:
 except ImportError:  # pragma: no cover - reported when a ticket check is asked for
     HAS_GSSAPI = False
 
-
 class KerberosError(WinAuthError):
     """No ticket could be had; the message is the :func:`explain` text."""
 
