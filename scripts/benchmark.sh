@@ -5,6 +5,6 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/bootstrap.sh
-# shellcheck source=collection_path.sh
+# shellcheck source=scripts/collection_path.sh
 source scripts/collection_path.sh
 python tests/benchmark/run.py --hosts "${1:-100}" --forks "${2:-25}"

@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Sourced by the scripts: makes this checkout importable as ansible_collections.winauth.winrm
 # (a symlink under .build) and points Ansible and Python at it.
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)

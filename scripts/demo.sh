@@ -7,7 +7,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/bootstrap.sh
-# shellcheck source=collection_path.sh
+# shellcheck source=scripts/collection_path.sh
 source scripts/collection_path.sh
 python tests/lab/labctl.py up --dir .lab
 ansible-playbook -i .lab/inventory.yml -i tests/lab/demo_overrides.yml winauth.winrm.audit_harden \

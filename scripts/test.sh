@@ -1,51 +1,116 @@
 #!/usr/bin/env bash
-# Runs every check of the collection on a fresh Debian 12 machine (installs what it needs):
-# ruff, mypy, ansible-test sanity, ansible-lint (production), build+install by FQCN,
-# then one pytest run: unit tests, lab self-tests, and integration tests that drive
-# ansible-playbook against the lab WinRM hosts.
+# Runs every check of the collection on a fresh Debian 12 or 13 machine (installs what it needs),
+# on both ends of the ansible-core lines it claims (scripts/ansible_lines.sh), each in its own venv:
+#   newest line (.venv)       shellcheck, ruff, mypy, ansible-test sanity and units, ansible-lint,
+#                             build + install by FQCN + ansible-doc, then one pytest run: unit
+#                             tests, lab self-tests, integration tests (ansible-playbook against
+#                             the lab WinRM hosts and the Samba AD DC)
+#   oldest line (.venv-X.Y)   ansible-test sanity, pytest of the unit and integration tests
+# A line no Python on this machine supports is not run, and the output says so at once and in the
+# closing summary. pytest runs in a private network name space where it can (the labs use fixed
+# loopback addresses); the rest needs the package registries once (pip, ansible-test's venvs).
+# The last line is the newest line's pytest count.
 #   bash scripts/test.sh            everything
-#   bash scripts/test.sh --fast     skip ansible-test sanity (slow: builds its own venvs)
+#   bash scripts/test.sh --fast     skip ansible-test (slow: it builds its own venvs)
 set -uo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/.." || exit 1
+# shellcheck source=scripts/ansible_lines.sh
+source scripts/ansible_lines.sh
 bash scripts/bootstrap.sh || { echo "bootstrap failed"; exit 1; }
-# shellcheck source=collection_path.sh
+ORIG_PATH=$PATH  # bootstrap looks for Pythons on the caller's PATH, not on the venvs' below
+# shellcheck source=scripts/collection_path.sh
 source scripts/collection_path.sh
+BASE_PATH=$PATH
+mkdir -p .build
 
 FAST=0; [ "${1:-}" = "--fast" ] && FAST=1
-failed=()
+failed=() summary=() not_run=()
 step() {  # step NAME COMMAND...
-  local name=$1; shift
+  local name="$1 [$LINE]"; shift
   echo "=== $name"
   local t0=$SECONDS
-  if "$@"; then echo "--- $name ok ($((SECONDS - t0)) s)"; else echo "--- $name FAILED ($((SECONDS - t0)) s)"; failed+=("$name"); fi
+  if "$@"; then
+    echo "--- $name ok ($((SECONDS - t0)) s)"; summary+=("ok      $name ($((SECONDS - t0)) s)")
+  else
+    echo "--- $name FAILED ($((SECONDS - t0)) s)"; summary+=("FAILED  $name ($((SECONDS - t0)) s)"); failed+=("$name")
+  fi
+}
+not_run() {  # not_run WHAT: loud now, repeated in the summary
+  echo "!!! NOT RUN: $*"; not_run+=("$*")
+}
+use_venv() {  # use_venv DIR: its python and tools first on PATH; LINE = its ansible-core version
+  PATH="$ROOT/$1/bin:$BASE_PATH"
+  LINE=$(python -c 'import sys; from ansible.release import __version__ as v
+print("ansible-core %s, Python %d.%d" % ((v,) + sys.version_info[:2]))')
+}
+
+metadata() {  # requires_ansible, galaxy version and version_added agree; changelog fragments lint clean
+  python - "$ANSIBLE_OLDEST" <<'PY' && antsibull-changelog lint
+import pathlib, re, sys
+import yaml
+oldest, bad = sys.argv[1], []
+runtime = yaml.safe_load(pathlib.Path("meta/runtime.yml").read_text())
+if runtime.get("requires_ansible") != ">=%s.0" % oldest:
+    bad.append("meta/runtime.yml: requires_ansible must be '>=%s.0', the oldest line scripts/test.sh tests "
+               "(ANSIBLE_OLDEST in scripts/ansible_lines.sh), not %r" % (oldest, runtime.get("requires_ansible")))
+version = yaml.safe_load(pathlib.Path("galaxy.yml").read_text())["version"]
+def key(v): return tuple(int(x) for x in str(v).split("."))
+for path in sorted(pathlib.Path("plugins").glob("*/*.py")):
+    for added in re.findall(r"^\s*version_added:\s*['\"]?([0-9.]+)", path.read_text(), re.M):
+        if key(added) > key(version):
+            bad.append("%s: version_added %s is newer than the collection (galaxy.yml version %s)" % (path, added, version))
+def names(path):
+    lines = (re.split(r"[\s\[<>=!~;#]", line.strip(), maxsplit=1)[0] for line in pathlib.Path(path).read_text().splitlines())
+    return {n.lower() for n in lines if n and not n.startswith("-")}
+for name in sorted(names("requirements.txt") - names("tests/unit/requirements.txt")):
+    bad.append("tests/unit/requirements.txt (ansible-test units) lacks %s of requirements.txt" % name)
+print("\n".join(bad) or "requires_ansible >=%s.0, version %s, version_added all <= it" % (oldest, version))
+sys.exit(1 if bad else 0)
+PY
 }
 
 mypy_check() { (cd .build && MYPYPATH=. mypy --config-file ../pyproject.toml ansible_collections/winauth/winrm/plugins); }
 
+TEST_COPY=.build/sanity/ansible_collections/winauth/winrm
+collection_copy() {  # ansible-test wants the collection at ansible_collections/<ns>/<name> as real files
+  rm -rf .build/sanity && mkdir -p "$TEST_COPY"
+  git ls-files -co --exclude-standard | rsync -a --files-from=- ./ "$TEST_COPY/"
+  (cd "$TEST_COPY" && git init -q && git add -A)
+}
+
 sanity() {
-  # ansible-test wants the collection at ansible_collections/<ns>/<name> as real files.
-  local dest=.build/sanity/ansible_collections/winauth/winrm
-  rm -rf .build/sanity && mkdir -p "$dest"
-  git ls-files -co --exclude-standard | rsync -a --files-from=- ./ "$dest/"
-  (cd "$dest" && git init -q && git add -A)
-  local pipver
-  pipver=$(python -c 'from ansible_test._internal.python_requirements import get_venv_packages as g; print(g(type("P",(),{"version":"3.11"})())["pip"])')
+  local dest=$TEST_COPY log pyver pipver
+  collection_copy
+  pyver=$(python -c 'import sys; print("%d.%d" % sys.version_info[:2])')
+  log=$ROOT/.build/sanity-$(python -c 'from ansible.release import __version__ as v; print(v)').log
+  # ansible-test fetches get-pip from its own file server (unreachable here): put our stand-in in its cache.
+  pipver=$(python -c 'from ansible_test._internal.python_requirements import get_venv_packages as g
+print(g(type("P", (), {"version": "'"$pyver"'"})())["pip"])')
   mkdir -p ~/.ansible/test/cache
-  cp tests/sanity/offline_get_pip.py ~/.ansible/test/cache/get_pip_${pipver//./_}.py
-  (cd "$dest" && ansible-test sanity --venv --python "$(python -c 'import sys; print("%d.%d" % sys.version_info[:2])')" \
-     --color no > "$ROOT/.build/sanity.log" 2>&1)
+  cp tests/sanity/offline_get_pip.py ~/.ansible/test/cache/get_pip_"${pipver//./_}".py
+  (cd "$dest" && ansible-test sanity --venv --python "$pyver" --color no > "$log" 2>&1)
   local rc=$?
-  grep -E "^(ERROR|FATAL|WARNING: Skipping)" .build/sanity.log | grep -v "^WARNING: Skipping" | head -50
+  # Every skipped test is listed: a sanity test that cannot run must not pass unnoticed.
+  grep -E "^(ERROR|FATAL|WARNING: Skipping)" "$log" | head -50
   return $rc
 }
 
-lint() {
-  ansible-lint -q 2>&1 | tail -30
+units() {  # as the ecosystem runs them: its own venv from tests/unit/requirements.txt, its own pytest config
+  collection_copy
+  (cd "$TEST_COPY" && ansible-test units --venv --python "$(python -c 'import sys; print("%d.%d" % sys.version_info[:2])')" \
+     --color no > "$ROOT/.build/units.log" 2>&1)
+  local rc=$?
+  grep -E "^(ERROR|FATAL)|^=+ .* in [0-9.]+s" "$ROOT/.build/units.log" | tail -20
+  return $rc
+}
+
+lint() {  # as in a plain clone: ansible-lint finds the collection itself (.ansible-lint)
+  env -u ANSIBLE_COLLECTIONS_PATH -u PYTHONPATH ansible-lint -q 2>&1 | tail -30
   return "${PIPESTATUS[0]}"
 }
 
 build_install() {
-  local tmp; tmp=$(mktemp -d)
+  local tmp rc; tmp=$(mktemp -d)
   ansible-galaxy collection build --force --output-path "$tmp" . >/dev/null &&
   ansible-galaxy collection install --force -p "$tmp/coll" "$tmp"/winauth-winrm-*.tar.gz >/dev/null &&
   ANSIBLE_COLLECTIONS_PATH="$tmp/coll" ansible-doc winauth.winrm.winrm_info >/dev/null &&
@@ -54,18 +119,84 @@ build_install() {
   ANSIBLE_COLLECTIONS_PATH="$tmp/coll" ansible-doc -t filter winauth.winrm.explain >/dev/null &&
   ANSIBLE_COLLECTIONS_PATH="$tmp/coll" ansible-doc -t lookup winauth.winrm.auth_plan >/dev/null &&
   ANSIBLE_COLLECTIONS_PATH="$tmp/coll" ansible-doc -t inventory winauth.winrm.ad >/dev/null &&
-  ANSIBLE_COLLECTIONS_PATH="$tmp/coll" ansible-doc -l winauth.winrm | grep -q winauth.winrm.winrm_info
-  local rc=$?; rm -rf "$tmp"; return $rc
+  ANSIBLE_COLLECTIONS_PATH="$tmp/coll" ansible-doc -l winauth.winrm | grep -q winauth.winrm.winrm_info &&
+  tarball_contents "$tmp"/winauth-winrm-*.tar.gz
+  rc=$?; rm -rf "$tmp"; return $rc
 }
 
+tarball_contents() {  # the lab, the benchmark and the dev tooling stay out of the collection artifact
+  local bad
+  bad=$(tar -tzf "$1" | grep -E '^(extensions/molecule|tests/(lab|benchmark|integration|output)|tests/sanity/offline_get_pip\.py|scripts|requirements-dev\.txt|pyproject\.toml|\.(ci|venv|build|lab|ansible|git))')
+  [ -z "$bad" ] || { echo "build_ignore (galaxy.yml) lets these into the tarball:"; echo "$bad" | head; return 1; }
+}
+
+# The labs listen on fixed loopback addresses: where it can, pytest runs in a private network
+# name space (only lo, no network), so parallel runs and a demo lab on this machine never clash,
+# while the rest (pip, ansible-test's venvs) keeps the machine's network.
+if unshare -n true 2>/dev/null && command -v ip >/dev/null; then
+  LAB_NETNS=(unshare -n -- sh -c 'ip link set lo up && exec "$@"' lab-netns)
+else
+  LAB_NETNS=()
+  echo "!!! pytest runs in this network name space (unshare -n refused): the lab's loopback addresses may clash"
+fi
+
+pytest_run() {  # pytest_run LOG PATHS...: the count line ends up as the last line of LOG
+  local log=$1; shift
+  echo "=== pytest [$LINE]"
+  "${LAB_NETNS[@]}" python -m pytest -q -p no:cacheprovider "$@" 2>&1 | tee "$log"
+  local rc=${PIPESTATUS[0]}
+  summary+=("$( ((rc == 0)) && echo "ok     " || echo "FAILED ") pytest [$LINE]: $(tail -n 1 "$log")")
+  ((rc == 0)) || failed+=("pytest [$LINE]")
+}
+
+# The oldest line first, so the newest line's pytest count stays the last line.
+use_venv .venv
+newest=$LINE
+if [[ $newest != "ansible-core $ANSIBLE_NEWEST."* ]]; then
+  not_run "ansible-core $ANSIBLE_NEWEST: no Python ${ANSIBLE_PYTHONS[$ANSIBLE_NEWEST]// //} on this machine (Debian 12 has" \
+          "none: Debian 13's python3, or pyenv install 3.13); the whole suite runs on $newest instead"
+fi
+if [[ $newest == "ansible-core $ANSIBLE_OLDEST."* ]]; then
+  : # .venv already is the oldest line: the whole suite below covers it
+else
+  PATH=$ORIG_PATH bash scripts/bootstrap.sh ".venv-$ANSIBLE_OLDEST" "$ANSIBLE_OLDEST"
+  case $? in
+    0) use_venv ".venv-$ANSIBLE_OLDEST"
+       if ((FAST)); then not_run "ansible-test sanity [$LINE] (--fast)"; else step "ansible-test sanity" sanity; fi
+       pytest_run .build/pytest-oldest.log tests/unit tests/integration ;;
+    3) not_run "ansible-core $ANSIBLE_OLDEST (oldest claimed line): no Python ${ANSIBLE_PYTHONS[$ANSIBLE_OLDEST]// //} on this machine" ;;
+    *) echo "bootstrap of .venv-$ANSIBLE_OLDEST failed"; failed+=("bootstrap .venv-$ANSIBLE_OLDEST") ;;
+  esac
+fi
+
+use_venv .venv
+step "metadata" metadata
+mapfile -t shell_scripts < <(git ls-files "*.sh")
+# Also here: --fast skips sanity, and sanity checks only *.sh files (not .ci/run).
+step shellcheck shellcheck -x .ci/run "${shell_scripts[@]}"
 step ruff ruff check plugins tests scripts
 step mypy mypy_check
-[ $FAST = 1 ] || step "ansible-test sanity" sanity
+if ((FAST)); then
+  not_run "ansible-test sanity and units [$LINE] (--fast)"
+else
+  step "ansible-test sanity" sanity
+  if [[ $LINE == "ansible-core 2.19."* ]]; then
+    # ansible-test units --venv puts its venv inside the collection tree, where 2.19's collection
+    # loader lists no compiled modules, so gssapi fails to import (AttributeError: mic_token);
+    # 2.21's loader lists them. Controllers are not affected (site-packages is not in a collection).
+    not_run "ansible-test units [$LINE]: 2.19's collection loader breaks gssapi inside ansible-test's venv"
+  else
+    step "ansible-test units" units
+  fi
+fi
 step "ansible-lint (production)" lint
 step "galaxy build + install + ansible-doc" build_install
-# pytest last: its closing line is the test count CI reads.
-echo "=== pytest"
-python -m pytest -q -p no:cacheprovider tests/unit tests/lab/tests tests/integration
-rc=$?
-if ((${#failed[@]})); then echo "checks failed: ${failed[*]}"; exit 1; fi
-exit $rc
+pytest_run .build/pytest.log tests/unit tests/lab/tests tests/integration
+
+echo "=== summary"
+printf '%s\n' "${summary[@]}"
+for n in "${not_run[@]}"; do echo "!!! NOT RUN: $n"; done
+if ((${#failed[@]})); then echo "checks failed: ${failed[*]}"; fi
+# CI reads the test count from the last line.
+tail -n 1 .build/pytest.log
+((${#failed[@]} == 0))

@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import labns
 import pytest
 import yaml
 from winlab.client import Lab
@@ -23,10 +24,13 @@ ROOT = Path(__file__).resolve().parents[2]
 NETWORK = "127.0.62.0/24"
 PLAYBOOKS = Path(__file__).resolve().parent / "playbooks"
 
-pytestmark = pytest.mark.skipif(
-    os.geteuid() != 0 or shutil.which("samba") is None or shutil.which("unshare") is None,
-    reason="the AD lab needs root, unshare and samba (scripts/bootstrap.sh installs samba)",
-)
+# The same rule as the lab's domain tests: skipped where the lab name space cannot exist (not root,
+# no unshare, unshare --mount refused, as in a chroot or an unprivileged container), with the reason.
+_NO_LABNS = labns.unavailable()
+pytestmark = [
+    pytest.mark.skipif(_NO_LABNS is not None, reason=f"the AD lab needs the lab name space: {_NO_LABNS}"),
+    pytest.mark.skipif(shutil.which("samba") is None, reason="the AD lab needs samba (bootstrap.sh installs it)"),
+]
 
 
 @pytest.fixture(scope="module")
