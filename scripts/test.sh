@@ -4,7 +4,7 @@
 #   newest line (.venv)       shellcheck, ruff, mypy, ansible-test sanity and units, ansible-lint,
 #                             build + install by FQCN + ansible-doc, then one pytest run: unit
 #                             tests, lab self-tests, integration tests (ansible-playbook against
-#                             the lab WinRM hosts and the Samba AD DC)
+#                             the lab WinRM hosts and the Samba AD DC), molecule scenarios of the roles
 #   oldest line (.venv-X.Y)   ansible-test sanity, pytest of the unit and integration tests
 # A line no Python on this machine supports is not run, and the output says so at once and in the
 # closing summary. pytest runs in a private network name space where it can (the labs use fixed
@@ -130,6 +130,13 @@ tarball_contents() {  # the lab, the benchmark and the dev tooling stay out of t
   [ -z "$bad" ] || { echo "build_ignore (galaxy.yml) lets these into the tarball:"; echo "$bad" | head; return 1; }
 }
 
+molecule_all() {  # every role scenario: create/destroy start and stop a lab of its own (no Docker)
+  "${LAB_NETNS[@]}" molecule test --all > "$ROOT/.build/molecule.log" 2>&1
+  local rc=$?
+  grep -E "^(DETAILS|SCENARIO RECAP)|: (actions|Executed)|CRITICAL|ERROR" "$ROOT/.build/molecule.log" | tail -25
+  return $rc
+}
+
 # The labs listen on fixed loopback addresses: where it can, pytest runs in a private network
 # name space (only lo, no network), so parallel runs and a demo lab on this machine never clash,
 # while the rest (pip, ansible-test's venvs) keeps the machine's network.
@@ -191,6 +198,7 @@ else
 fi
 step "ansible-lint (production)" lint
 step "galaxy build + install + ansible-doc" build_install
+step "molecule (extensions/molecule)" molecule_all
 pytest_run .build/pytest.log tests/unit tests/lab/tests tests/integration
 
 echo "=== summary"
