@@ -9,6 +9,11 @@ class ModuleDocFragment:
 
     DOCUMENTATION = r"""
 options: {}
+attributes:
+  platform:
+    support: full
+    platforms: windows
+    description: Targets Windows hosts through their WinRM service.
 requirements:
   - pywinrm >= 0.5.0 on the controller (C(pip install 'pywinrm[credssp,kerberos]')).
   - defusedxml >= 0.7.1 on the controller.

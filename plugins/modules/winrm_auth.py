@@ -87,10 +87,6 @@ attributes:
   diff_mode:
     support: full
     description: Shows before and after of each value that changes.
-  platform:
-    support: full
-    platforms: windows
-    description: Targets Windows hosts through their WinRM service.
 author:
   - winauth.winrm contributors (@winauth)
 """

@@ -68,10 +68,6 @@ attributes:
   diff_mode:
     support: full
     description: Shows the role switch and the delegate lists before and after.
-  platform:
-    support: full
-    platforms: windows
-    description: Targets Windows hosts through their WinRM service.
 seealso:
   - module: winauth.winrm.winrm_info
 author:

@@ -52,10 +52,6 @@ attributes:
   diff_mode:
     support: none
     description: Nothing changes, so there is nothing to diff.
-  platform:
-    support: full
-    platforms: windows
-    description: Targets Windows hosts through their WinRM service.
 author:
   - winauth.winrm contributors (@winauth)
 """

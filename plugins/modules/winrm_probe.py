@@ -57,10 +57,6 @@ attributes:
   diff_mode:
     support: none
     description: Nothing changes.
-  platform:
-    support: full
-    platforms: windows
-    description: Targets Windows hosts through their WinRM service.
 notes:
   - Unlike the other modules, a connection failure does not mark the host UNREACHABLE - finding it is this module's
     job. It fails the task (unless O(fail=false)) with a one-line verdict in C(msg).
