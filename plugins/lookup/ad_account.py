@@ -50,7 +50,7 @@ _list:
       type: list
       elements: str
     protected_users: {description: Whether it is in Protected Users., type: bool}
-    problems: {description: What makes it unfit, each with the fix; empty when fit., type: list, elements: str}
+    problems: {description: 'What makes it unfit, each with the fix; empty when fit.', type: list, elements: str}
     notes: {description: What is worth knowing but does not make it unfit., type: list, elements: str}
     ok: {description: No problems., type: bool}
 """

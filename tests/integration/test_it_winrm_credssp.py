@@ -40,8 +40,8 @@ def test_exact_set_check_mode_then_apply_then_idempotent(fresh: Lab, playbook) -
     check = playbook("winrm_credssp", args, hosts={"win01": {}}, check=True, diff=True).results["win01"]
     assert check["changed"] is True and not check.get("failed"), check
     assert fresh.state_bytes("win01") == before, "check mode changed the lab state"
-    assert check["diff"]["after"]["AllowFreshCredentials"] == ["TERMSRV/rdp01.lab.test", "wsman/jump01.lab.test",
-                                                                "wsman/jump02.lab.test"]
+    assert check["diff"]["after"]["AllowFreshCredentials"] == [
+        "TERMSRV/rdp01.lab.test", "wsman/jump01.lab.test", "wsman/jump02.lab.test"]
 
     run = playbook("winrm_credssp", args, hosts={"win01": {}}).results["win01"]
     assert run["changed"] is True and not run.get("failed"), run

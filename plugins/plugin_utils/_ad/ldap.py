@@ -448,7 +448,9 @@ class ADConnection:
                 raise ADSearchError("search %r under %s failed: %s"
                                     % (search_filter, base or "the rootDSE", _short(str(e) or type(e).__name__))) \
                     from None
-            assert done is not None
+            if done is None:  # replies() ends only at SearchResultDone or raises
+                raise ADSearchError("search %r under %s: the DC closed the connection without finishing"
+                                    % (search_filter, base or "the rootDSE"))
             _check_done(search_filter, base, done.result)
             cookie = next((c.cookie for c in done.controls if isinstance(c, sansldap.PagedResultControl)), b"")
             if not paged or not cookie:

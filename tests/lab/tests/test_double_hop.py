@@ -189,8 +189,8 @@ def test_credssp_client_honours_the_delegation_policy(fresh: Lab) -> None:
     assert rc == 0, err
     assert out.startswith("IdentifyResponse")
     logon = fresh.logons("win01")[-1]
-    assert (logon["protocol"], logon["from"], logon["service"], logon["via"]) == ("credssp", "win03", "wsman",
-                                                                                   "explicit")
+    assert (logon["protocol"], logon["from"], logon["service"], logon["via"]) == (
+        "credssp", "win03", "wsman", "explicit")
     # win01 as client: wsman/* covers every target, but win03's service refuses CredSSP.
     set_value(fresh, "win01", DELEGATION, "AllowFreshCredentialsWhenNTLMOnly", 1)
     set_value(fresh, "win01", DELEGATION + r"\AllowFreshCredentialsWhenNTLMOnly", "1", "wsman/*")
@@ -331,4 +331,3 @@ def test_credssp_to_a_member_then_kerberos_with_the_password(domain_lab: Lab) ->
         assert (second["protocol"], second["account"], second["via"]) == ("kerberos", "LAB\\ansible", "password")
     finally:
         domain_lab.restore("srv01")
-

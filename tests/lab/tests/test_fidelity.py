@@ -414,7 +414,7 @@ def raw_http(lab: Lab, host: str, method: str, body: bytes = b"",
         length = int(dict((k.lower(), v) for k, v in fields).get("content-length", "0"))
         while len(rest) < length:
             rest += sock.recv(65536)
-    return lines[0], [(k, v) for k, v in fields], rest  # type: ignore[misc]
+    return lines[0], list(fields), rest  # type: ignore[misc]
 
 
 def http_outline(status_line: str, fields: list[tuple[str, str]]) -> list[str]:

@@ -518,4 +518,3 @@ def _test_wsman(session: Session, argv: list[str], statement: str) -> Result | N
     rows = {"wsmid": xmlns.WSMID, **fields}
     width = max(len(k) for k in rows)
     return Result("\r\n" + "".join(f"{k.ljust(width)} : {v}\r\n" for k, v in rows.items()) + "\r\n", "", 0)
-

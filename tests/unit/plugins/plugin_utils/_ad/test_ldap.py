@@ -91,7 +91,6 @@ def end_point(der: bytes, algorithm: str = "sha256") -> bytes:
     return b"tls-server-end-point:" + hashlib.new(algorithm, der).digest()
 
 
-
 # --------------------------------------------------------------------------- fixtures
 
 
@@ -768,8 +767,8 @@ def test_search_other_failure(dc: FakeDC) -> None:
 
 def test_search_referral_refused_naming_it(dc: FakeDC) -> None:
     conn = bound(dc)
-    dc.pages = [page([], done=Reply(10, "0000202B: RefErr", referrals=["ldap://child.lab.test/DC=child,DC=lab,"
-                                                                          "DC=test"]))]
+    referral = "ldap://child.lab.test/DC=child,DC=lab,DC=test"
+    dc.pages = [page([], done=Reply(10, "0000202B: RefErr", referrals=[referral]))]
     with pytest.raises(ADSearchError) as caught:
         list(conn.search("(cn=*)", ["cn"], base="DC=child,DC=lab,DC=test"))
     text = str(caught.value)

@@ -114,7 +114,7 @@ def test_recorded_fault_becomes_typed_fault(case: FaultCase, recorded: Read) -> 
     with pytest.raises(faults.WSManFault) as info:
         client.get(CONFIG_URI)
     fault = info.value
-    assert type(fault) is case.cls
+    assert fault.__class__ is case.cls  # exactly that class, not a subclass
     assert (fault.code, fault.subcode, fault.wsman_code, fault.machine) == (
         case.code, case.subcode, case.wsman_code, case.machine)
     assert fault.detail == case.detail
