@@ -16,7 +16,8 @@ source scripts/ansible_lines.sh
 APT_PKGS=(python3 python3-venv python3-dev gcc libkrb5-dev krb5-user ca-certificates
           iproute2 util-linux mount openssl git rsync shellcheck
           samba samba-ad-dc samba-ad-provision winbind ldb-tools ldap-utils
-          libsasl2-modules-gssapi-mit)
+          libsasl2-modules-gssapi-mit
+          faketime)  # the lab DC with a skewed clock (WINLAB_DC_CLOCK_OFFSET, the clock-skew tests)
 missing=()
 for p in "${APT_PKGS[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

@@ -140,10 +140,12 @@ _ROWS = (
           "HTTP/<host>, or set ansible_winrm_service / ansible_psrp_negotiate_service to a class the account has",
           (r"Server not found in Kerberos database", r"no such SPN", r"KDC_ERR_S_PRINCIPAL_UNKNOWN")),
     Cause("kerberos-rejected", "kerberos",
-          "the host could not decrypt the service ticket: the SPN belongs to another account (an SPN collision), "
-          "or CbtHardeningLevel=Strict, or the name maps to a different machine in DNS",
+          "the host could not accept the Kerberos ticket: the SPN belongs to another account (an SPN collision), "
+          "or CbtHardeningLevel=Strict, or the name maps to a different machine in DNS, or the clocks of the "
+          "host and the KDC differ by more than 5 minutes (pywinrm says the same for all of these)",
           "find the owner with setspn -Q HTTP/<host> and move the SPN to the computer account (setspn -D / -S), "
-          "or ask for a class the computer owns (ansible_winrm_service=WSMAN)",
+          "or ask for a class the computer owns (ansible_winrm_service=WSMAN); winauth.winrm.winrm_probe tells "
+          "these causes apart (its kerberos and clock steps)",
           (r"kerberos: the specified credentials were rejected", r"0x80090322", r"SEC_E_WRONG_PRINCIPAL",
            r"kerberos authentication as .* was rejected")),
     Cause("kdc-not-found", "kerberos",

@@ -152,3 +152,35 @@ def test_kerberos_failure_with_ntlm_after_it_is_a_warning(runs: Phase) -> None:
     assert ticket["summary"].endswith("the client falls through to ntlm")
     assert "warnings: no service ticket for HTTP/" in result["msg"] and "(spn-not-found)" in result["msg"]
     assert real["srv01-ip-then-ntlm"]["failed"] is False  # the real connection works too, over NTLM
+
+
+def test_clock_skew_beyond_five_minutes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A DC whose clock runs 10 minutes ahead (libfaketime): the probe and the real connection agree."""
+    if shutil.which("faketime") is None:
+        pytest.skip("faketime is not installed (scripts/bootstrap.sh installs it)")
+    monkeypatch.setenv("WINLAB_DC_CLOCK_OFFSET", "+10m")  # read by the lab when it starts the DC
+    scenario = str(ROOT / "tests" / "lab" / "scenarios" / "domain.yml")
+    with Lab.started(tmp_path / "lab", "127.0.67.0/24", "--scenario", scenario) as lab:
+        assert lab.domain is not None
+        user, srv01 = lab.domain["users"]["ansible"], lab.hosts["srv01"]
+        host = {"ansible_connection": "winrm", "ansible_winrm_transport": "kerberos", "ansible_user": user["principal"],
+                "ansible_password": user["password"], "ansible_host": srv01["fqdn"], "ansible_port": srv01["http_port"]}
+        inv = tmp_path / "inventory.yml"
+        inv.write_text(yaml.safe_dump({"all": {"hosts": {"srv01-skewed": host}}}), encoding="utf-8")
+        results = tmp_path / "results"
+        results.mkdir()
+        _in_lab(lab, "ansible-playbook", "-i", str(inv), str(PLAYBOOKS / "run_module.yml"), "-e",
+                json.dumps({"module": "winrm_probe", "result_dir": str(results), "module_args": {"timeout": 3}}))
+        _in_lab(lab, "ansible-playbook", "-i", str(inv), str(PLAYBOOKS / "connect_explain.yml"), "-e",
+                json.dumps({"result_dir": str(results)}))
+        probed = json.loads((results / "srv01-skewed.json").read_text(encoding="utf-8"))
+        real = json.loads((results / "srv01-skewed.connect.json").read_text(encoding="utf-8"))
+    clock = _step(probed, "clock")
+    assert clock["status"] == "fail" and 590 <= clock["evidence"]["kdc_skew_s"] <= 610, clock
+    assert (probed["layer"], probed["cause"]) == ("clock", "clock-skew"), probed["msg"]
+    # The real connection fails, but pywinrm words an AP-REQ refused for skew like any other refused
+    # ticket ("credentials were rejected"), so explain names the candidates, skew among them, and the
+    # probe (above) pins it down.
+    assert real["failed"] is True and real["explain"]["id"] == "kerberos-rejected", real
+    assert "clocks" in real["explain"]["cause"] and "winrm_probe" in real["explain"]["fix"], real
+    assert user["password"] not in json.dumps(probed) + json.dumps(real)

@@ -215,11 +215,21 @@ def _samba_env() -> dict[str, str]:
     return env
 
 
+# Fault injection for tests: WINLAB_DC_CLOCK_OFFSET="+10m" runs the DC under libfaketime
+# (Debian's faketime), so its KDC answers from a clock 10 minutes ahead -- a real skew, as a DC
+# whose time drifted. Windows DCs never do this on purpose; only the skew tests set it.
+CLOCK_OFFSET_ENV = "WINLAB_DC_CLOCK_OFFSET"
+
+
 def start(lay: DCLayout) -> int:
     """Start `samba` in the background (own session); returns its pid, recorded in <run dir>/dc.pid."""
+    offset = os.environ.get(CLOCK_OFFSET_ENV)
+    if offset and shutil.which("faketime") is None:
+        raise DCError(f"{CLOCK_OFFSET_ENV} needs faketime: apt-get install faketime")
+    skew = ["faketime", "-f", offset] if offset else []
     with open(lay.stdout_log, "ab") as log:
         proc = subprocess.Popen(
-            ["samba", "-s", str(lay.smb_conf), "-F", "--no-process-group", "--debug-stdout", "-d1"],
+            [*skew, "samba", "-s", str(lay.smb_conf), "-F", "--no-process-group", "--debug-stdout", "-d1"],
             stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
             close_fds=True, env=_samba_env(),
         )
