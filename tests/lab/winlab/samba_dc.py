@@ -298,7 +298,8 @@ def running_pid(lay: DCLayout) -> int | None:
         stdout = os.readlink(f"/proc/{pid}/fd/1")
     except OSError:
         return None
-    ours = exe == "samba" and stdout == str(lay.stdout_log)
+    # faketime (WINLAB_DC_CLOCK_OFFSET) forks samba and stays the group leader start() recorded.
+    ours = exe in ("samba", "faketime") and stdout == str(lay.stdout_log)
     return pid if ours and alive(pid) else None
 
 
