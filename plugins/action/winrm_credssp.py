@@ -21,7 +21,7 @@ from ansible_collections.winauth.winrm.plugins.plugin_utils._winrm.credssp impor
     read_credssp,
     targets_from,
 )
-from ansible_collections.winauth.winrm.plugins.plugin_utils._winrm.delegation import RegWrite
+from ansible_collections.winauth.winrm.plugins.plugin_utils._winrm.delegation import RegWrite, preview
 from ansible_collections.winauth.winrm.plugins.plugin_utils._winrm.lockout import cut_reasons
 from ansible_collections.winauth.winrm.plugins.plugin_utils._winrm.write import (
     Item,
@@ -45,10 +45,6 @@ def _config_step(ctx: ActionContext, change: Change) -> Step:
     return Step("Put %s" % uri.removeprefix(WSMAN_BASE),
                 (Item(change.describe(), lambda s: not plan(s.config, {change.key: change.after})),),
                 partial(ctx.client.put, uri, body))
-
-
-def _lists(state: CredSSPState) -> dict[str, list[str]]:
-    return {name: list(state.policy.lists[name].entries) for name in (FRESH, FRESH_NTLM) if name in state.policy.lists}
 
 
 class ActionModule(WSManAction):
@@ -96,8 +92,10 @@ class ActionModule(WSManAction):
         # Enabling: the list first, then the switch; disabling: the switch off first, then clean up.
         steps = reg_steps + cfg_steps if enabled else cfg_steps + reg_steps
         if ctx.diff and steps:
-            result["diff"] = {"before": {"%s.credssp" % role: before.config.value(key) is True, **_lists(before)},
-                              "after": {"%s.credssp" % role: enabled, **self._lists_after(before, writes)}}
+            lists = (FRESH, FRESH_NTLM)
+            result["diff"] = {"before": {"%s.credssp" % role: before.config.value(key) is True,
+                                         **preview(before.policy, [], lists)},
+                              "after": {"%s.credssp" % role: enabled, **preview(before.policy, writes, lists)}}
         if not steps or ctx.check_mode:
             return {**result, **self._report(before)}
 
@@ -121,19 +119,3 @@ class ActionModule(WSManAction):
     @staticmethod
     def _report(state: CredSSPState) -> dict[str, Any]:
         return {"credssp": state.as_dict(), "get_wsmancredssp": state.get_wsmancredssp()}
-
-    @staticmethod
-    def _lists_after(before: CredSSPState, writes: list[RegWrite]) -> dict[str, list[str]]:
-        """The delegation lists as they will be once ``writes`` are applied (for the diff)."""
-        lists = {name: dict(before.policy.lists[name].values) for name in (FRESH, FRESH_NTLM)
-                 if name in before.policy.lists}
-        for w in writes:
-            if w.list_name is None:
-                continue
-            values = lists.setdefault(w.list_name, {})
-            if w.op == "set_string":
-                values[w.name or ""] = str(w.data)
-            elif w.op == "delete_value":
-                values.pop(w.name or "", None)
-        return {name: [text for _n, text in sorted(values.items(), key=lambda kv: int(kv[0]) if kv[0].isdigit()
-                                                   else 1 << 30)] for name, values in lists.items() if values}

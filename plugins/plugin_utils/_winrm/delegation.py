@@ -235,3 +235,20 @@ def plan_disable(policy: DelegationPolicy, list_name: str) -> list[RegWrite]:
     if lst.values:
         writes.append(RegWrite("delete_key", list_name))
     return writes + _flags(policy, list_name, None)
+
+
+def preview(policy: DelegationPolicy, writes: list[RegWrite], names: tuple[str, ...]) -> dict[str, list[str]]:
+    """The targets of the lists ``names`` once ``writes`` are applied (no writes: as they are), for diffs.
+
+    Lists that end up empty are left out, as the registry leaves them.
+    """
+    lists = {name: dict(policy.lists[name].values) for name in names if name in policy.lists}
+    for w in writes:
+        if w.list_name not in names:
+            continue
+        values = lists.setdefault(w.list_name, {})
+        if w.op == "set_string":
+            values[w.name or ""] = str(w.data)
+        elif w.op == "delete_value":
+            values.pop(w.name or "", None)
+    return {name: [values[n] for n in sorted(values, key=_number_order)] for name, values in lists.items() if values}
