@@ -109,19 +109,21 @@ lint() {  # as in a plain clone: ansible-lint finds the collection itself (.ansi
   return "${PIPESTATUS[0]}"
 }
 
-build_install() {
-  local tmp rc; tmp=$(mktemp -d)
+build_install() {  # every module, plugin and role renders from the built and installed collection
+  local tmp rc=0 kind file name; tmp=$(mktemp -d)
   ansible-galaxy collection build --force --output-path "$tmp" . >/dev/null &&
-  ansible-galaxy collection install --force -p "$tmp/coll" "$tmp"/winauth-winrm-*.tar.gz >/dev/null &&
-  ANSIBLE_COLLECTIONS_PATH="$tmp/coll" ansible-doc winauth.winrm.winrm_info >/dev/null &&
-  ANSIBLE_COLLECTIONS_PATH="$tmp/coll" ansible-doc winauth.winrm.winrm_auth >/dev/null &&
-  ANSIBLE_COLLECTIONS_PATH="$tmp/coll" ansible-doc winauth.winrm.winrm_probe >/dev/null &&
-  ANSIBLE_COLLECTIONS_PATH="$tmp/coll" ansible-doc -t filter winauth.winrm.explain >/dev/null &&
-  ANSIBLE_COLLECTIONS_PATH="$tmp/coll" ansible-doc -t lookup winauth.winrm.auth_plan >/dev/null &&
-  ANSIBLE_COLLECTIONS_PATH="$tmp/coll" ansible-doc -t inventory winauth.winrm.ad >/dev/null &&
-  ANSIBLE_COLLECTIONS_PATH="$tmp/coll" ansible-doc -l winauth.winrm | grep -q winauth.winrm.winrm_info &&
-  tarball_contents "$tmp"/winauth-winrm-*.tar.gz
-  rc=$?; rm -rf "$tmp"; return $rc
+  ansible-galaxy collection install --force -p "$tmp/coll" "$tmp"/winauth-winrm-*.tar.gz >/dev/null || rc=1
+  for file in plugins/modules/*.py plugins/lookup/*.py plugins/inventory/*.py plugins/filter/*.py roles/*/; do
+    ((rc == 0)) || break
+    kind=$(basename "$(dirname "$file")"); name=$(basename "$file" .py)
+    case $kind in modules) kind=module ;; roles) kind=role ;; esac
+    [ "$name" = __init__ ] && continue
+    ANSIBLE_COLLECTIONS_PATH="$tmp/coll" ansible-doc -t "$kind" "winauth.winrm.$name" >/dev/null ||
+      { echo "ansible-doc -t $kind winauth.winrm.$name does not render"; rc=1; }
+  done
+  ((rc == 0)) && ANSIBLE_COLLECTIONS_PATH="$tmp/coll" ansible-doc -l winauth.winrm | grep -q winauth.winrm.winrm_info &&
+  tarball_contents "$tmp"/winauth-winrm-*.tar.gz || rc=1
+  rm -rf "$tmp"; return $rc
 }
 
 tarball_contents() {  # the lab, the benchmark and the dev tooling stay out of the collection artifact
