@@ -1,21 +1,31 @@
-"""Benchmark: the ad inventory plugin vs a raw paged ldapsearch over 10,000 computer objects.
+r"""Benchmark: the ad inventory plugin vs microsoft.ad.ldap and a raw paged ldapsearch over 10,000 computers.
 
 Not a test: it prints figures. Starts a domain lab, adds N computer accounts over LDAPS
 (slow: Samba checks every SPN for uniqueness, about 3.5 minutes for 10,000), then times in
-the same run: `ansible-inventory --list` with winauth.winrm.ad; `ldapsearch` with the same
-filter, attributes, bind (simple over LDAPS) and page size; and ansible-core's own floor, the
-same hosts and variables served by a static script inventory (what Ansible costs without LDAP).
+the same run, alternating, twice each: `ansible-inventory --list` with winauth.winrm.ad; the
+same with the peer, microsoft.ad's `microsoft.ad.ldap` inventory (same DC, same bind: simple
+over LDAPS as LAB\Administrator, same filter, its default attributes: name and dNSHostName
+only, no posture vars, no groups); `ldapsearch` with our filter, attributes, bind and page
+size; and ansible-core's own floor, the same hosts and variables served by a static script
+inventory (what Ansible costs without LDAP).
 
-    python tests/benchmark/ad_inventory.py [--objects 10000]
+microsoft.ad is not a dependency of this collection: it is taken from the `ansible` wheel on
+PyPI (``pip download --no-deps ansible``; only ansible_collections/microsoft/ad is unpacked,
+into .build/bench-collections, which only this benchmark puts on ANSIBLE_COLLECTIONS_PATH).
+It needs sansldap and pyspnego, which requirements.txt already installs.
+
+    python tests/benchmark/ad_inventory.py [--objects 10000] [--ansible-wheel PATH]
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import subprocess
 import sys
 import time
+import zipfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -26,11 +36,50 @@ from winlab.client import Lab  # noqa: E402
 
 from ansible_collections.winauth.winrm.plugins.plugin_utils._ad.accounts import ACCOUNT_ATTRIBUTES  # noqa: E402
 
+PEER = "microsoft/ad"
+PEER_PATH = ROOT / ".build" / "bench-collections"
 
-def in_lab(lab: Lab, *cmd: str) -> tuple[float, subprocess.CompletedProcess[str]]:
+
+def install_peer(wheel: str | None) -> str:
+    """Unpack microsoft.ad from the ``ansible`` wheel into PEER_PATH; returns its version.
+
+    Args:
+        wheel: a downloaded ansible-*.whl, or None to fetch the newest with ``pip download``.
+
+    Returns:
+        The MANIFEST.json version of the unpacked microsoft.ad.
+
+    Raises:
+        SystemExit: pip could not download the wheel, or the wheel has no microsoft.ad.
+    """
+    target = PEER_PATH / "ansible_collections" / PEER
+    manifest = target / "MANIFEST.json"
+    if not manifest.exists():
+        if wheel is None:
+            cache = ROOT / ".build" / "bench-wheel"
+            cache.mkdir(parents=True, exist_ok=True)
+            proc = subprocess.run([sys.executable, "-m", "pip", "download", "--no-deps", "--only-binary", ":all:",
+                                   "-q", "-d", str(cache), "ansible"], capture_output=True, text=True, check=False)
+            found = sorted(cache.glob("ansible-*.whl"))
+            if proc.returncode != 0 or not found:
+                raise SystemExit("pip download ansible failed (microsoft.ad ships in it): " + proc.stderr[-2000:])
+            wheel = str(found[-1])
+        prefix = "ansible_collections/%s/" % PEER
+        with zipfile.ZipFile(wheel) as whl:
+            members = [n for n in whl.namelist() if n.startswith(prefix)]
+            if not members:
+                raise SystemExit("%s has no %s" % (wheel, prefix))
+            whl.extractall(PEER_PATH, members=members)
+    return str(json.loads(manifest.read_text(encoding="utf-8"))["collection_info"]["version"])
+
+
+def in_lab(lab: Lab, *cmd: str, peer: bool = False) -> tuple[float, subprocess.CompletedProcess[str]]:
     labns = [sys.executable, str(ROOT / "tests" / "lab" / "labns.py"), "--dir", str(lab.dir), "--"]
+    env = dict(os.environ)
+    if peer:  # only the peer's runs see microsoft.ad
+        env["ANSIBLE_COLLECTIONS_PATH"] = "%s:%s" % (env.get("ANSIBLE_COLLECTIONS_PATH", ""), PEER_PATH)
     start = time.perf_counter()
-    proc = subprocess.run([*labns, *cmd], capture_output=True, text=True, check=False)
+    proc = subprocess.run([*labns, *cmd], capture_output=True, text=True, check=False, env=env)
     return time.perf_counter() - start, proc
 
 
@@ -58,7 +107,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--objects", type=int, default=10000)
     parser.add_argument("--dir", default=str(ROOT / ".lab-adbench"))
+    parser.add_argument("--ansible-wheel", help="an ansible-*.whl to take microsoft.ad from (default: pip download)")
+    parser.add_argument("--profile", help="also run our inventory once under cProfile, stats to this file")
     args = parser.parse_args()
+    peer_version = install_peer(args.ansible_wheel)
     scenario = str(ROOT / "tests" / "lab" / "scenarios" / "domain.yml")
     with Lab.started(args.dir, "127.0.63.0/24", "--scenario", scenario, "--show", "0") as lab:
         d = json.loads((lab.dir / "hosts.json").read_text(encoding="utf-8"))["domain"]
@@ -69,18 +121,37 @@ def main() -> None:
             "username": "LAB\\Administrator", "password": d["admin"]["password"],
         }), encoding="utf-8")
         base_filter = "(&(objectClass=computer)(!(userAccountControl:1.2.840.113556.1.4.803:=8192)))"
+        # The peer adds (objectCategory=computer) itself; the rest of our filter (no DCs) makes the host sets equal.
+        peer_inv = lab.dir / "bench.microsoft.ad.ldap.yml"
+        peer_inv.write_text(json.dumps({
+            "plugin": "microsoft.ad.ldap", "server": d["dc"]["fqdn"], "tls_mode": "ldaps", "ca_cert": d["ca"],
+            "auth_protocol": "simple", "username": "LAB\\Administrator", "password": d["admin"]["password"],
+            "filter": "(!(userAccountControl:1.2.840.113556.1.4.803:=8192))",
+        }), encoding="utf-8")
         ldapsearch = ["env", "LDAPTLS_CACERT=" + d["ca"], "ldapsearch", "-LLL", "-o", "ldif-wrap=no",
                       "-H", "ldaps://%s" % d["dc"]["fqdn"], "-x", "-D", "LAB\\Administrator",
                       "-w", d["admin"]["password"], "-E", "pr=1000/noprompt", "-b", d["base_dn"], base_filter,
                       *ACCOUNT_ATTRIBUTES]
-        plugin_times, raw_times, floor_times, hosts = [], [], [], 0
+        plugin_times, peer_times, raw_times, floor_times, hosts, peer_hosts = [], [], [], [], 0, 0
+        ours_vars = peer_vars = 0
         static = lab.dir / "static_inventory.py"
         for _round in range(2):
             seconds, proc = in_lab(lab, "ansible-inventory", "-i", str(inv), "--list")
             if proc.returncode != 0:
                 raise SystemExit("ansible-inventory failed: " + proc.stderr[-2000:])
-            hosts = len(json.loads(proc.stdout)["_meta"]["hostvars"])
+            ours = json.loads(proc.stdout)
+            hosts = len(ours["_meta"]["hostvars"])
+            ours_vars = max(len(v) for v in ours["_meta"]["hostvars"].values())
+            ours_groups = sorted(g for g in ours if g not in ("_meta", "all", "ungrouped"))
             plugin_times.append(seconds)
+            seconds, proc = in_lab(lab, "ansible-inventory", "-i", str(peer_inv), "--list", peer=True)
+            if proc.returncode != 0:
+                raise SystemExit("microsoft.ad.ldap failed: " + proc.stderr[-2000:])
+            theirs = json.loads(proc.stdout)
+            peer_hosts = len(theirs["_meta"]["hostvars"])
+            peer_vars = max(len(v) for v in theirs["_meta"]["hostvars"].values())
+            peer_groups = sorted(g for g in theirs if g not in ("_meta", "all", "ungrouped"))
+            peer_times.append(seconds)
             (lab.dir / "static_inventory.json").write_text(proc.stdout, encoding="utf-8")
             static.write_text("#!%s\nimport sys\nsys.stdout.write(open(%r).read())\n"
                               % (sys.executable, str(lab.dir / "static_inventory.json")), encoding="utf-8")
@@ -93,12 +164,22 @@ def main() -> None:
             if proc.returncode != 0:
                 raise SystemExit("ldapsearch failed: " + proc.stderr[-2000:])
             raw_times.append(seconds)
-    plugin, raw, floor = min(plugin_times), min(raw_times), min(floor_times)
+        if args.profile:
+            profile = ["python", "-m", "cProfile", "-o", args.profile,
+                       str(Path(sys.executable).parent / "ansible-inventory"), "-i", str(inv), "--list"]
+            in_lab(lab, *profile)
+    plugin, peer, raw, floor = min(plugin_times), min(peer_times), min(raw_times), min(floor_times)
     print("computer objects added         %d in %.1f s" % (args.objects, added))
     print("hosts in the inventory         %d" % hosts)
     print("ad inventory plugin            %.2f s  (runs: %s)" % (plugin, ", ".join("%.2f" % t for t in plugin_times)))
+    print("microsoft.ad.ldap %-12s %.2f s  (runs: %s)"
+          % (peer_version, peer, ", ".join("%.2f" % t for t in peer_times)))
+    print("  hosts / vars per host        ours %d / %d, theirs %d / %d" % (hosts, ours_vars, peer_hosts, peer_vars))
+    print("  groups                       ours %d (%s), theirs %d" % (len(ours_groups), ", ".join(ours_groups),
+                                                                      len(peer_groups)))
     print("raw paged ldapsearch           %.2f s  (runs: %s)" % (raw, ", ".join("%.2f" % t for t in raw_times)))
     print("ansible-core floor (same vars) %.2f s  (runs: %s)" % (floor, ", ".join("%.2f" % t for t in floor_times)))
+    print("ratio ours / microsoft.ad.ldap %.2f  (target <= 1.0)" % (plugin / peer))
     print("ratio plugin / ldapsearch      %.2f  (target <= 2)" % (plugin / raw))
     print("ratio plugin / ansible floor   %.2f  (what the plugin itself adds)" % (plugin / floor))
 

@@ -60,8 +60,14 @@ FLAGS = (
     ),
     FlagRule(
         "WINRM-SVC-KERBEROS-OFF", "medium", "service.auth.kerberos", True,
-        "Kerberos is the only scheme with mutual authentication and delegation control; without it every "
-        "domain logon falls back to NTLM.",
+        # MS-WSMV 3.1.4.1.29.2: the service offers SPNEGO-Kerberos while either Negotiate or Kerberos is
+        # true, so this flag alone removes only the bare "Kerberos" scheme, not Kerberos (the lab does the same).
+        "Kerberos=false withdraws only the bare 'Kerberos' HTTP scheme: while service.auth.negotiate is true the "
+        "service still accepts Kerberos inside Negotiate (MS-WSMV 3.1.4.1.29.2), which pywinrm and psrp use, so "
+        "their domain logons keep using Kerberos. Clients that ask for the 'Kerberos' scheme by name are refused, "
+        "and with Negotiate off as well no Kerberos (and no NTLM) is left at all; the setting says Kerberos is "
+        "unwanted when it is the one scheme with mutual authentication and delegation control.",
+        "; with service.auth.negotiate true Kerberos inside Negotiate keeps working meanwhile",
     ),
 )
 

@@ -394,7 +394,9 @@ def test_wsman_not_covered_by_host() -> None:
     assert plan.protocol == "fail"
     assert "no account holds WSMAN/win02.lab.test, and HOST/ does not cover WSMAN/" in plan.reason
     assert "Server not found in Kerberos database" in plan.reason
-    assert plan.fix == {}
+    # HOST/ covers HTTP/ through sPNMappings: the HTTP service class works (issue 9: missing WSMAN/ -> HTTP).
+    assert plan.fix == {"ansible_winrm_service": "HTTP"}
+    assert "register WSMAN/win02.lab.test on WIN02$" in plan.remedy
 
 
 def test_no_http_spn_and_no_host_spn_for_the_name() -> None:
@@ -490,15 +492,26 @@ def test_managed_kinit_that_works_changes_nothing() -> None:
     assert plan.reason == "Kerberos to HTTP/win01.lab.test (the KDC issued a ticket for HTTP/win01.lab.test)"
 
 
-@pytest.mark.parametrize(("transports", "protocol"), [(("ntlm", "kerberos"), "ntlm"), (("credssp",), "credssp"),
-                                                      (("basic", "kerberos"), "basic")])
+@pytest.mark.parametrize(("transports", "protocol", "username"), [
+    (("ntlm", "kerberos"), "ntlm", "alice@LAB.TEST"), (("credssp",), "credssp", "alice@LAB.TEST"),
+    (("basic", "kerberos"), "basic", ".\\admin"),
+])
 def test_managed_kinit_failure_irrelevant_when_kerberos_not_reached(transports: tuple[str, ...],
-                                                                    protocol: str) -> None:
-    # Without kerberos in the list no kinit runs; with NTLM/Basic first it is never reached.
+                                                                    protocol: str, username: str) -> None:
+    # Without kerberos in the list no kinit runs; with NTLM/Basic first (and working) it is never reached.
     plan = predict(domain_facts(transports=transports, kinit_managed=True, kdc_error=WRONG_PASSWORD,
-                                ticket_error=None))
+                                ticket_error=None, username=username))
     assert plan.protocol == protocol
     assert "kinit" not in plan.reason
+
+
+def test_basic_refusing_a_domain_account_reaches_the_failing_kinit() -> None:
+    # Basic never accepts a domain account, so the winrm plugin goes on to kerberos and its kinit fails.
+    plan = predict(domain_facts(transports=("basic", "kerberos"), kinit_managed=True, kdc_error=WRONG_PASSWORD,
+                                ticket_error=None))
+    assert plan.protocol == "fail"
+    assert plan.reason == KINIT_FAILS
+    assert plan.remedy == "check ansible_password for alice@LAB.TEST (or kinit again)"
 
 
 def test_managed_kinit_not_run_before_credssp() -> None:
@@ -520,7 +533,8 @@ def test_managed_kinit_failure_without_user_names_no_none() -> None:
 def test_plan_as_dict() -> None:
     plan = predict(facts(target=IP))
     d = plan.as_dict()
-    assert list(d) == ["host", "target", "protocol", "reason", "spn", "fix"]  # host first
+    assert list(d) == ["host", "target", "protocol", "reason", "spn", "fix", "remedy"]  # host first
+    assert d["remedy"] == plan.remedy and "FQDN" in plan.remedy
     assert d["host"] == IP  # no inventory name: the target
     assert d["target"] == IP
     assert d["protocol"] == "fail"
