@@ -13,7 +13,13 @@ description:
     C(certificate) or C(fail)) and the reason.
   - "Reasons it recognises: an IP address as target, a name that does not resolve, no SPN C(<service>/<name>),
     the SPN registered on another account (the 0x80090322 trap), a workgroup host, a local account, a disabled
-    computer account, no ticket (KDC unreachable, clock skew, wrong password)."
+    computer account, no ticket (KDC unreachable, clock skew, wrong password, a lower-case realm)."
+  - "Account facts apply to every transport, in the order the winrm plugin tries them: a Protected Users member
+    gets no NTLM; a disabled computer account refuses domain NTLM logons whether the target is its FQDN, short
+    name or an address (the computer is found by address through the PTR record or the domain's AD-integrated
+    DNS zone); WinRM Basic accepts local accounts only (and C(DOMAIN\\user) without a transport means Basic)."
+  - "The SPN's host part follows the client's krb5.conf (C(KRB5_CONFIG)): C(dns_canonicalize_hostname) (a CNAME
+    alias is followed or not), C(rdns) and C(qualify_shortname)."
   - Where credentials are available it asks the KDC for the service ticket, like C(klist get).
   - Returns the connection variables that would make Kerberos work (FQDN C(ansible_host),
     C(ansible_winrm_service=WSMAN) when C(HTTP/) is taken, C(ansible_winrm_kerberos_hostname_override)).
@@ -69,7 +75,20 @@ _raw:
     protocol: {description: "kerberos, ntlm, credssp, basic, certificate or fail.", type: str}
     reason: {description: Why., type: str}
     spn: {description: The SPN a Kerberos client asks for., type: str}
-    fix: {description: Connection variables that would make Kerberos work., type: dict}
+    fix:
+      description:
+        - Connection variables that make the connection work, Kerberos where it can (FQDN C(ansible_host),
+          C(ansible_winrm_service), C(ansible_winrm_kerberos_hostname_override), a C(user@REALM) C(ansible_user),
+          C(ansible_winrm_transport)); C({}) when no variable can fix it (see RV(_raw.remedy)).
+        - Values in angle brackets are placeholders for what the plan could not find out.
+      type: dict
+    remedy:
+      description:
+        - The action that removes a failure or fallback, with the alternatives (the vars of RV(_raw.fix),
+          registering an SPN with C(setspn -S), enabling a computer account, the time source for clock skew);
+          empty when nothing is wrong.
+      type: str
+      version_added: 0.3.0
 """
 
 from collections.abc import Mapping
@@ -126,7 +145,11 @@ def _host_connection(hostvars: Any, name: str, default_service: str) -> dict[str
         cert_pem = var("ansible_psrp_certificate_pem")
         cert_key_pem = var("ansible_psrp_certificate_key_pem")
     else:
-        # No ansible_winrm_transport: the winrm plugin's own default (Kerberos for a UPN, else Basic).
+        # No ansible_winrm_transport: the winrm plugin's own default. ansible-core 2.21
+        # lib/ansible/plugins/connection/winrm.py, _build_winrm_kwargs(): "if self._winrm_user and '@' in
+        # self._winrm_user: self._winrm_transport = ['kerberos'] else: ['ssl'] if https else ['plaintext']",
+        # and pywinrm 0.5 winrm/transport.py maps plaintext/ssl (without a certificate) to HTTPBasicAuth:
+        # so LAB\user with no transport is Basic, which never accepts a domain account.
         transport = var("ansible_winrm_transport")
         service = var("ansible_winrm_service", default=default_service)
         override = var("ansible_winrm_kerberos_hostname_override")
@@ -146,7 +169,8 @@ def _host_connection(hostvars: Any, name: str, default_service: str) -> dict[str
         kinit_managed = (mode == "managed") or (mode is None and settings.kerberos_managed)
     return {"target": settings.host, "transports": settings.transports, "service": settings.service,
             "hostname_override": settings.kerberos_hostname_override, "username": settings.username,
-            "password": settings.password, "kinit_managed": kinit_managed, "host": name}
+            "password": settings.password, "kinit_managed": kinit_managed, "host": name,
+            "cert": bool(cert_pem and cert_key_pem), "scheme": settings.scheme}
 
 
 class LookupModule(ADPluginBase, LookupBase):

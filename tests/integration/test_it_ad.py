@@ -18,6 +18,7 @@ from typing import Any
 import labns
 import pytest
 import yaml
+from winlab import dnsrecords
 from winlab.client import Lab
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -51,6 +52,19 @@ def domain(lab: Lab) -> dict[str, Any]:
     return doc["domain"]
 
 
+ALIAS = "web"  # web.<domain>: a CNAME of srv01 added by name_forms(); nobody holds HTTP/web.<domain>
+
+
+def name_forms(lab: Lab) -> None:
+    """The DNS alias and the IP-address SPN the prediction table needs (once per lab; winlab/dnsrecords.py)."""
+    marker = lab.dir / "name-forms.done"
+    if marker.exists():
+        return
+    dnsrecords.add_cname(lab, ALIAS, lab.hosts["srv01"]["fqdn"])
+    dnsrecords.add_spn(lab, "SRV05$", "HTTP/%s" % lab.hosts["srv05"]["address"])
+    marker.write_text("web CNAME srv01; HTTP/<srv05 address> on SRV05$\n", encoding="utf-8")
+
+
 def variants(lab: Lab) -> dict[str, dict[str, Any]]:
     """Connection variants covering every prediction reason, keyed by inventory name."""
     d = domain(lab)
@@ -61,6 +75,13 @@ def variants(lab: Lab) -> dict[str, dict[str, Any]]:
     def at(name: str, **extra: Any) -> dict[str, Any]:
         return {**kerb, "ansible_host": h[name]["fqdn"], "ansible_port": h[name]["http_port"], **extra}
 
+    def local(name: str, transport: str, **extra: Any) -> dict[str, Any]:
+        return at(name, ansible_winrm_transport=transport, ansible_user=".\\" + h[name]["admin_user"],
+                  ansible_password=h[name]["admin_password"], **extra)
+
+    ansible, protected = d["users"]["ansible"], d["users"]["protected_admin"]
+    ntlm = {"ansible_winrm_transport": "ntlm", "ansible_user": ansible["down_level"]}
+    shielded = {"ansible_user": protected["down_level"], "ansible_password": protected["password"]}
     return {
         "srv01-fqdn": at("srv01"),
         "srv01-ip": at("srv01", ansible_host=h["srv01"]["address"]),
@@ -87,37 +108,81 @@ def variants(lab: Lab) -> dict[str, dict[str, Any]]:
             "ansible_port": h["win02"]["http_port"], "ansible_winrm_transport": "ntlm",
             "ansible_user": h["win02"]["admin_user"], "ansible_password": h["win02"]["admin_password"],
         },
+        # --- issue 9.4: every name form, transport and kind of account ------------------------------
+        "srv01-short": at("srv01", ansible_host="srv01"),  # qualify_shortname: HTTP/srv01.lab.test
+        "srv01-short-ntlm": at("srv01", ansible_host="srv01", **ntlm),
+        "srv01-alias": at("srv01", ansible_host="%s.%s" % (ALIAS, d["dns_domain"])),
+        "srv01-alias-ntlm": at("srv01", ansible_host="%s.%s" % (ALIAS, d["dns_domain"]), **ntlm),
+        "srv05-ip-spn": at("srv05", ansible_host=h["srv05"]["address"]),
+        "srv01-ntlm": at("srv01", **ntlm),
+        "srv01-ntlm-protected": at("srv01", **{**ntlm, **shielded}),
+        "srv01-negotiate-protected": at("srv01", ansible_winrm_transport="kerberos,ntlm", **{
+            **shielded, "ansible_user": protected["principal"]}),
+        # Kerberos fails (an IP address, no IP SPN on srv01), and NTLM is refused: Protected Users.
+        "srv01-ip-negotiate-protected": at("srv01", ansible_host=h["srv01"]["address"],
+                                           ansible_winrm_transport="kerberos,ntlm",
+                                           **{**shielded, "ansible_user": protected["principal"]}),
+        "srv06-ntlm-fqdn": at("srv06", **ntlm),
+        "srv06-ntlm-short": at("srv06", ansible_host="srv06", **ntlm),
+        "srv06-ntlm-ip": at("srv06", ansible_host=h["srv06"]["address"], **ntlm),
+        "srv01-basic-domain": at("srv01", ansible_winrm_transport="basic", ansible_user=ansible["down_level"]),
+        # No transport and a down-level name: ansible-core's winrm plugin picks plaintext, i.e. Basic.
+        "srv01-default-down-level": {k: v for k, v in at("srv01", ansible_user=ansible["down_level"]).items()
+                                     if k != "ansible_winrm_transport"},
+        "srv01-local-ntlm": local("srv01", "ntlm"),
+        "srv01-local-kerberos": local("srv01", "kerberos"),
+        "win01-local-basic": {"ansible_connection": "winrm", "ansible_host": h["win01"]["fqdn"],
+                              "ansible_port": h["win01"]["http_port"], "ansible_winrm_transport": "basic",
+                              "ansible_user": h["win01"]["admin_user"],
+                              "ansible_password": h["win01"]["admin_password"]},
+        "win01-domain-basic": {"ansible_connection": "winrm", "ansible_host": h["win01"]["fqdn"],
+                               "ansible_port": h["win01"]["http_port"], "ansible_winrm_transport": "basic",
+                               "ansible_user": ansible["down_level"], "ansible_password": ansible["password"]},
+        "srv01-realm-lower-case": at("srv01", ansible_user="ansible@%s" % d["dns_domain"]),
     }
 
 
-def test_prediction_equals_what_happens(dlab: Lab, tmp_path: Path) -> None:
-    d = domain(dlab)
-    inventory = {"all": {"children": {"targets": {"hosts": variants(dlab)}}}}
-    inv = tmp_path / "inventory.yml"
+def plan_and_observe(lab: Lab, tmp_path: Path, hosts: dict[str, dict[str, Any]], tag: str,
+                     krb5_conf: Path | None = None) -> tuple[dict[str, Any], dict[str, str], list[tuple[str, ...]]]:
+    """auth_plan for every host, then a real winrm_info connection to each; (plans, observed, report rows).
+
+    ``krb5_conf`` replaces the lab's krb5.conf for both steps (the prediction reads the same file the
+    connection's GSSAPI does).
+    """
+    d = domain(lab)
+    inventory = {"all": {"children": {"targets": {"hosts": hosts}}}}
+    inv = tmp_path / ("inventory-%s.yml" % tag)
     inv.write_text(yaml.safe_dump(inventory), encoding="utf-8")
-    results = tmp_path / "results"
+    results = tmp_path / ("results-%s" % tag)
     results.mkdir()
     extra = {"ad_domain": d["dns_domain"], "ad_ca": d["ca"], "ad_user": d["users"]["ansible"]["principal"],
              "ad_password": d["users"]["ansible"]["password"], "result_dir": str(results)}
-    planned = in_lab(dlab, "ansible-playbook", "-i", str(inv), str(PLAYBOOKS / "auth_plan.yml"),
+    prefix = ("env", "KRB5_CONFIG=%s" % krb5_conf) if krb5_conf else ()
+    planned = in_lab(lab, *prefix, "ansible-playbook", "-i", str(inv), str(PLAYBOOKS / "auth_plan.yml"),
                      "-e", json.dumps(extra))
     assert planned.returncode == 0, planned.stdout + planned.stderr
     plan = {p["host"]: p for p in json.loads((results / "plan.json").read_text(encoding="utf-8"))}
-    assert set(plan) == set(inventory["all"]["children"]["targets"]["hosts"])
-
-    observed = in_lab(dlab, "ansible-playbook", "-i", str(inv), str(PLAYBOOKS / "run_module.yml"), "-e",
-                      json.dumps({"module": "winrm_info", "target": "targets", "result_dir": str(results)}))
-    report = []
+    assert set(plan) == set(hosts)
+    observed_run = in_lab(lab, *prefix, "ansible-playbook", "-i", str(inv), str(PLAYBOOKS / "run_module.yml"), "-e",
+                          json.dumps({"module": "winrm_info", "target": "targets", "result_dir": str(results)}))
+    observed, report = {}, []
     for name in plan:
         result = json.loads((results / ("%s.json" % name)).read_text(encoding="utf-8"))
         failed = result.get("failed") or result.get("unreachable")
-        actual = "fail" if failed else (result.get("connection") or {}).get("auth")
-        report.append((name, plan[name]["protocol"], actual, plan[name]["reason"], result.get("msg", "")))
-    mismatches = [r for r in report if r[1] != r[2]]
+        observed[name] = "fail" if failed else (result.get("connection") or {}).get("auth")
+        report.append((name, plan[name]["protocol"], observed[name], plan[name]["reason"], result.get("msg", "")))
     for r in report:
-        print("%-26s predicted %-9s observed %-9s %s | %s" % (r[0], r[1], r[2], r[3][:160], r[4][:200]))
+        print("%-30s predicted %-9s observed %-9s %s | %s" % (r[0], r[1], r[2], r[3][:200], r[4][:200]))
+    mismatches = [r for r in report if r[1] != r[2]]
     assert not mismatches, "\n".join("%s: predicted %s, observed %s\n  why: %s\n  msg: %s" % r for r in mismatches) \
-        + "\n" + observed.stdout[-2000:]
+        + "\n" + observed_run.stdout[-2000:]
+    return plan, observed, report
+
+
+def test_prediction_equals_what_happens(dlab: Lab, tmp_path: Path) -> None:
+    name_forms(dlab)
+    hosts = variants(dlab)
+    plan, _observed, _report = plan_and_observe(dlab, tmp_path, hosts, "as-given")
     expected = {
         "srv01-fqdn": "kerberos", "srv01-ip": "fail", "srv01-ip-override": "kerberos",
         "srv01-ip-negotiate": "fail", "srv02-host-spn-only": "kerberos", "srv03-http-collision": "fail",
@@ -125,6 +190,14 @@ def test_prediction_equals_what_happens(dlab: Lab, tmp_path: Path) -> None:
         "srv01-ip-kerberos-then-ntlm": "ntlm", "srv02-wsman-no-spn": "fail", "srv05-constrained": "kerberos",
         "fs01-rbcd-target": "kerberos",
         "win02-workgroup-kerberos": "fail", "win02-local-ntlm": "ntlm",
+        # issue 9.4
+        "srv01-short": "kerberos", "srv01-short-ntlm": "ntlm", "srv01-alias": "fail", "srv01-alias-ntlm": "ntlm",
+        "srv05-ip-spn": "kerberos", "srv01-ntlm": "ntlm", "srv01-ntlm-protected": "fail",
+        "srv01-negotiate-protected": "kerberos", "srv01-ip-negotiate-protected": "fail",
+        "srv06-ntlm-fqdn": "fail", "srv06-ntlm-short": "fail", "srv06-ntlm-ip": "fail",
+        "srv01-basic-domain": "fail", "srv01-default-down-level": "fail", "srv01-local-ntlm": "ntlm",
+        "srv01-local-kerberos": "fail", "win01-local-basic": "basic", "win01-domain-basic": "fail",
+        "srv01-realm-lower-case": "fail",
     }
     assert {name: p["protocol"] for name, p in plan.items()} == expected
     assert "0x80090322" in plan["srv03-http-collision"]["reason"]
@@ -133,6 +206,44 @@ def test_prediction_equals_what_happens(dlab: Lab, tmp_path: Path) -> None:
     assert "runs kinit" in plan["srv01-ip-negotiate"]["reason"]  # a failed managed kinit ends the attempt
     assert "disabled" in plan["srv06-disabled"]["reason"]
     assert "no account holds WSMAN/srv02.lab.test" in plan["srv02-wsman-no-spn"]["reason"]
+    assert plan["srv02-wsman-no-spn"]["fix"] == {"ansible_winrm_service": "HTTP"}
+    assert "Protected Users" in plan["srv01-ntlm-protected"]["reason"]
+    assert "Protected Users" in plan["srv01-ip-negotiate-protected"]["reason"]
+    for form in ("fqdn", "short", "ip"):  # the disabled computer is found whatever the target's form
+        assert "SRV06$ is disabled" in plan["srv06-ntlm-%s" % form]["reason"], plan["srv06-ntlm-%s" % form]
+    assert "DNS alias (CNAME) of srv01.lab.test" in plan["srv01-alias"]["reason"]
+    assert plan["srv01-alias"]["fix"] == {"ansible_winrm_kerberos_hostname_override": "srv01.lab.test"}
+    assert "WinRM Basic accepts local accounts only" in plan["srv01-default-down-level"]["reason"]
+    assert plan["srv05-ip-spn"]["spn"] == "HTTP/%s" % dlab.hosts["srv05"]["address"]
+    for name, p in plan.items():
+        if p["protocol"] == "fail":
+            assert p["remedy"], name  # every failure says what to do
+
+    # Every fail whose fix is a set of connection vars: applied, the prediction and the connection both work.
+    fixable = {name: {**hosts[name], **p["fix"]} for name, p in plan.items()
+               if p["protocol"] == "fail" and p["fix"] and not any("<" in str(v) for v in p["fix"].values())}
+    assert set(fixable) >= {"srv01-ip", "srv03-http-collision", "srv02-wsman-no-spn", "srv01-alias",
+                            "srv01-ntlm-protected", "srv06-ntlm-fqdn", "srv06-ntlm-short", "srv06-ntlm-ip",
+                            "srv01-basic-domain", "srv01-default-down-level", "srv01-local-kerberos",
+                            "srv01-ip-negotiate", "srv01-realm-lower-case"}
+    fixed, observed, _report = plan_and_observe(dlab, tmp_path, fixable, "fixed")
+    assert not [name for name, protocol in observed.items() if protocol == "fail"], observed
+    assert {name: p["protocol"] for name, p in fixed.items()} == observed
+
+
+def test_alias_followed_when_krb5_conf_canonicalizes(dlab: Lab, tmp_path: Path) -> None:
+    """dns_canonicalize_hostname = true: the client asks for HTTP/<CNAME target>, so the alias just works."""
+    name_forms(dlab)
+    lab_conf = Path(domain(dlab)["krb5_conf"]).read_text(encoding="utf-8")
+    assert "dns_canonicalize_hostname = false" in lab_conf
+    canon = tmp_path / "krb5.canonicalize.conf"
+    canon.write_text(lab_conf.replace("dns_canonicalize_hostname = false", "dns_canonicalize_hostname = true"),
+                     encoding="utf-8")
+    v = variants(dlab)
+    hosts = {name: v[name] for name in ("srv01-alias", "srv01-fqdn", "srv01-short")}
+    plan, _observed, _report = plan_and_observe(dlab, tmp_path, hosts, "canonical", krb5_conf=canon)
+    assert {name: p["protocol"] for name, p in plan.items()} == dict.fromkeys(hosts, "kerberos")
+    assert plan["srv01-alias"]["spn"] == "HTTP/srv01.lab.test"
 
 
 def _inventory(dlab: Lab, tmp_path: Path, **options: Any) -> subprocess.CompletedProcess[str]:

@@ -139,6 +139,17 @@ def _to_kerberos(f: TargetFacts) -> dict[str, Any]:
     return fix
 
 
+def _kerberos_fix(f: TargetFacts, name: str, spn: str) -> dict[str, Any]:
+    """The vars that move a connection another transport cannot make onto Kerberos; {} when Kerberos cannot work."""
+    blocker = _kerberos_blocker(f, name, spn)
+    if blocker is None:
+        return _to_kerberos(f)
+    if blocker.fix and not any("<" in str(v) for v in blocker.fix.values()) and "ansible_winrm_transport" \
+            not in blocker.fix:
+        return {**_to_kerberos(f), **blocker.fix}
+    return {}
+
+
 def _kdc_blocker(f: TargetFacts) -> _Blocker:
     """No TGT: the fix depends on what the KDC said."""
     error = f.kdc_error or ""
@@ -146,6 +157,14 @@ def _kdc_blocker(f: TargetFacts) -> _Blocker:
     reason = "no Kerberos ticket for %s: %s" % (who, error)
     kind = account_kind(f.username)
     realm = (f.username or "").partition("@")[2]
+    upn = _upn(f)
+    if kind == "local":
+        return _Blocker(reason, {"ansible_winrm_transport": "ntlm"},
+                        "%s is a local account: it has no Kerberos principal; use ansible_winrm_transport: ntlm, or "
+                        "a domain account (user@REALM) for Kerberos" % f.username)
+    if kind == "domain" and upn:
+        # kinit takes a principal: DOMAIN\user is not one (it becomes "DOMAIN\user@REALM").
+        return _Blocker(reason, {"ansible_user": upn}, "log on with the principal name: ansible_user: %s" % upn)
     if kind == "upn" and realm and realm != realm.upper():
         # MIT (and Windows) realms are case-sensitive names: LAB.TEST, never lab.test.
         upn = _upn(f)
@@ -164,7 +183,7 @@ def _kerberos_blocker(f: TargetFacts, name: str, spn: str) -> _Blocker | None:
     kind = account_kind(f.username)
     if kind == "local":
         return _Blocker("%s is a local account: local accounts cannot get Kerberos tickets" % f.username,
-                        {"ansible_user": "a domain account (user@REALM)"},
+                        {"ansible_winrm_transport": "ntlm"},
                         "connect with a domain account (user@REALM), or use ansible_winrm_transport: ntlm")
     if f.kdc_error:
         return _kdc_blocker(f)
@@ -246,22 +265,24 @@ LABELS = {"kerberos": "Kerberos", "ntlm": "NTLM", "basic": "Basic", "credssp": "
           "certificate": "Certificate"}
 
 
-def _domain_logon_blocker(f: TargetFacts, transport: str) -> _Blocker | None:
+def _domain_logon_blocker(f: TargetFacts, transport: str, name: str, spn: str) -> _Blocker | None:
     """Account facts that refuse a domain NTLM logon (also what CredSSP's inner NTLM needs)."""
     if account_kind(f.username) not in ("domain", "upn"):
         return None
     user = f.user_account
     if user is not None and user.protected_users:
         return _Blocker("%s is in Protected Users: the DC refuses NTLM for its members" % f.username,
-                        _to_kerberos(f), "connect with Kerberos (ansible_winrm_transport: kerberos, a user@REALM "
-                                         "login), or use an account outside Protected Users")
+                        _kerberos_fix(f, name, spn),
+                        "connect with Kerberos (ansible_winrm_transport: kerberos, a user@REALM login), or use an "
+                        "account outside Protected Users")
     if user is not None and user.uac.disabled:
         return _Blocker("the account %s is disabled in AD" % user.sam_account_name, {},
                         "enable %s or use another account" % user.sam_account_name)
     host = f.host_account
     if host is not None and host.uac.disabled:
         return _Blocker("the host's computer account %s is disabled, so it has no secure channel to check domain "
-                        "logons (\"the trust relationship ... failed\")" % host.sam_account_name, {},
+                        "logons (\"the trust relationship ... failed\")" % host.sam_account_name,
+                        _kerberos_fix(f, name, spn),
                         "enable the computer account %s (or rejoin the host); Kerberos may still work"
                         % host.sam_account_name)
     if f.directory and host is None and not f.alias_of and transport != "credssp":
@@ -277,9 +298,10 @@ def _transport_blocker(f: TargetFacts, transport: str, name: str, spn: str) -> _
     if transport == "basic":
         if kind in ("domain", "upn"):
             # WinRM Basic checks the local SAM only (MS-WSMV 3.1.4.1.29.4: Basic maps to a local account).
-            blocker = _kerberos_blocker(f, name, spn)
+            ntlm = _domain_logon_blocker(f, "ntlm", name, spn)
             return _Blocker("%s is a domain account and WinRM Basic accepts local accounts only" % f.username,
-                            _to_kerberos(f) if blocker is None else {"ansible_winrm_transport": "ntlm"},
+                            _kerberos_fix(f, name, spn) or ({"ansible_winrm_transport": "ntlm"} if ntlm is None
+                                                            else {}),
                             "connect with Kerberos (ansible_winrm_transport: kerberos) or NTLM; Basic is for "
                             "local accounts")
         return None
@@ -293,7 +315,7 @@ def _transport_blocker(f: TargetFacts, transport: str, name: str, spn: str) -> _
                             "connect over HTTPS (port 5986) to an HTTPS listener")
         return None
     if transport == "ntlm":
-        return _domain_logon_blocker(f, transport)
+        return _domain_logon_blocker(f, transport, name, spn)
     return None
 
 
@@ -331,7 +353,7 @@ def predict(f: TargetFacts) -> Plan:
                         % (f.username or "(no ansible_user)", f.kdc_error), kdc.fix, kdc.remedy)
         if transport == "credssp":
             kerb = _kerberos_blocker(f, name, spn)
-            inner = _domain_logon_blocker(f, transport) if kerb is not None else None
+            inner = _domain_logon_blocker(f, transport, name, spn) if kerb is not None else None
             if inner is None:
                 how = "NTLM inside CredSSP (%s)" % kerb.reason if kerb else "Kerberos inside CredSSP"
                 return _success(plan, failed, "credssp",

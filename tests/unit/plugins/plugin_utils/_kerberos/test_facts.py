@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import socket
 from collections.abc import Iterator
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -50,10 +51,11 @@ class FakeAD:
     def __init__(self, table: dict[str, list[dict[str, Any]]]) -> None:
         self.table = table
         self.searches: list[tuple[str, list[str]]] = []
+        self.settings = SimpleNamespace(realm="LAB.TEST", default_base="DC=lab,DC=test")
 
-    def search(self, search_filter: str, attributes: list[str]) -> Iterator[dict[str, Any]]:
-        self.searches.append((search_filter, attributes))
-        yield from self.table.get(search_filter, [])
+    def search(self, search_filter: str, attributes: list[str], base: str | None = None) -> Iterator[dict[str, Any]]:
+        self.searches.append((search_filter, attributes) if base is None else (search_filter, attributes, base))
+        yield from self.table.get(search_filter if base is None else "%s %s" % (base, search_filter), [])
 
 
 def directory_of(*hosts: dict[str, Any], spns: dict[str, dict[str, Any]] | None = None) -> FakeAD:
@@ -362,3 +364,123 @@ def test_same_kdc_error_unmanaged_falls_back(kdc: Any, dns_names: list[str]) -> 
                kinit_managed=False, host="win01")
     assert f.kinit_managed is False
     assert predict(f).protocol == "ntlm"
+
+
+# --------------------------------------------------------------------------- krb5.conf name rules (issue 9)
+
+
+REAL_LIBDEFAULTS = _auth_facts.krb5_libdefaults  # before no_real_dns patches it
+
+
+@pytest.fixture(autouse=True)
+def no_real_dns(monkeypatch: pytest.MonkeyPatch) -> None:
+    """No test here asks a real resolver: the name rules see only what a test gives them."""
+    monkeypatch.setattr(_auth_facts, "_canonical", lambda name: None)
+    monkeypatch.setattr(_auth_facts, "_reverse", lambda address: None)
+    monkeypatch.setattr(_auth_facts, "krb5_libdefaults", lambda paths=None: {"dns_canonicalize_hostname": "false",
+                                                                              "qualify_shortname": ""})
+
+
+def test_krb5_libdefaults_first_file_and_line_win(tmp_path: Any) -> None:
+    first = tmp_path / "a.conf"
+    first.write_text("[realms]\n dns_canonicalize_hostname = true\n[libdefaults]\n  # comment\n"
+                     "  dns_canonicalize_hostname = false\n rdns=false\n dns_canonicalize_hostname = true\n")
+    second = tmp_path / "b.conf"
+    second.write_text("[libdefaults]\nrdns = true\nqualify_shortname = lab.test\n")
+    found = REAL_LIBDEFAULTS("%s:%s:%s" % (first, tmp_path / "missing.conf", second))
+    assert found == {"dns_canonicalize_hostname": "false", "rdns": "false", "qualify_shortname": "lab.test"}
+
+
+@pytest.mark.parametrize(("name", "libdefaults", "canonical", "reverse", "expected"), [
+    # dns_canonicalize_hostname = false: the alias stays, its CNAME target is reported for the fix.
+    ("web.lab.test", {"dns_canonicalize_hostname": "false"}, {"web.lab.test": "srv01.lab.test"}, {},
+     ("web.lab.test", "srv01.lab.test")),
+    ("srv01.lab.test", {"dns_canonicalize_hostname": "false"}, {"srv01.lab.test": "srv01.lab.test"}, {},
+     ("srv01.lab.test", None)),
+    # fallback asks for the name as given first
+    ("web.lab.test", {"dns_canonicalize_hostname": "fallback"}, {"web.lab.test": "srv01.lab.test"}, {},
+     ("web.lab.test", "srv01.lab.test")),
+    # true (MIT's default): the CNAME is followed; rdns false keeps the forward name
+    ("web.lab.test", {"dns_canonicalize_hostname": "true", "rdns": "false"}, {"web.lab.test": "srv01.lab.test"},
+     {}, ("srv01.lab.test", None)),
+    # short names: qualify_shortname (or the resolv.conf search domain) when not canonicalising
+    ("srv01", {"dns_canonicalize_hostname": "false", "qualify_shortname": "lab.test"}, {}, {},
+     ("srv01.lab.test", None)),
+    ("srv01", {"dns_canonicalize_hostname": "false", "qualify_shortname": ""}, {}, {}, ("srv01", None)),
+    # addresses: kept as given unless rdns finds a PTR name
+    ("192.0.2.10", {"dns_canonicalize_hostname": "false"}, {}, {"192.0.2.10": "win01.lab.test"},
+     ("192.0.2.10", None)),
+    ("192.0.2.10", {"rdns": "true"}, {}, {"192.0.2.10": "win01.lab.test"}, ("win01.lab.test", None)),
+    ("192.0.2.10", {"rdns": "false"}, {}, {"192.0.2.10": "win01.lab.test"}, ("192.0.2.10", None)),
+])
+def test_kerberos_name(monkeypatch: pytest.MonkeyPatch, name: str, libdefaults: dict[str, str],
+                       canonical: dict[str, str], reverse: dict[str, str], expected: tuple[str, str | None]) -> None:
+    monkeypatch.setattr(_auth_facts, "_canonical", canonical.get)
+    monkeypatch.setattr(_auth_facts, "_reverse", reverse.get)
+    monkeypatch.setattr(socket, "gethostbyname", lambda host: "192.0.2.10")
+    assert _auth_facts.kerberos_name(name, libdefaults) == expected
+
+
+def _record(kind: int, data: bytes) -> str:
+    import base64
+    import struct
+    header = struct.pack("<HHBBHI", len(data), kind, 5, 0xF0, 0, 1) + struct.pack(">I", 900) + bytes(8)
+    return base64.b64encode(header + data).decode()
+
+
+def test_record_addresses() -> None:
+    values = [_record(1, bytes([127, 0, 30, 7])), _record(5, b"\x10\x03\x05srv01\x03lab\x04test\x00"),
+              _record(28, bytes(15) + b"\x01"), "not base64 at all!", _record(1, b"\x01\x02")]
+    assert list(_auth_facts.record_addresses(values)) == ["127.0.30.7", "::1"]
+
+
+def test_host_by_address_through_the_zone() -> None:
+    zone_search = "DC=lab.test,CN=MicrosoftDNS,DC=DomainDnsZones,DC=lab,DC=test (objectClass=dnsNode)"
+    ad = directory_of(WIN01_ENTRY)
+    a_record = [_record(1, bytes([192, 0, 2, 10]))]
+    ad.table[zone_search] = [{"dn": "DC=win01,...", "name": ["win01"], "dnsRecord": a_record},
+                             {"dn": "DC=@,...", "name": ["@"], "dnsRecord": a_record}]
+    d = DirectoryFacts(ad)  # type: ignore[arg-type]
+    host = d.host_by_address("192.0.2.10")
+    assert host is not None and host.sam_account_name == "WIN01$"
+    assert d.host_by_address("192.0.2.99") is None
+    assert sum(1 for s in ad.searches if len(s) == 3) == 1  # the zone is read once
+
+
+def test_user_account_lookup_forms() -> None:
+    alice = {"dn": "CN=alice,CN=Users,DC=lab,DC=test", "sAMAccountName": ["alice"], "userAccountControl": ["512"],
+             "memberOf": ["CN=Protected Users,CN=Users,DC=lab,DC=test"]}
+    ad = FakeAD({"(&(objectCategory=person)(sAMAccountName=alice))": [alice],
+                 "(&(objectCategory=person)(|(userPrincipalName=alice@LAB.TEST)(sAMAccountName=alice)))": [alice]})
+    d = DirectoryFacts(ad)  # type: ignore[arg-type]
+    down_level = d.user_account("LAB\\alice")
+    assert down_level is not None and down_level.protected_users is True
+    assert d.user_account("alice@LAB.TEST") == down_level
+    assert d.user_account(".\\Administrator") is None and d.user_account("admin") is None
+    assert d.user_account(None) is None
+    assert d.realm() == "LAB.TEST"
+
+
+def test_gather_finds_the_computer_of_a_short_name_and_the_user(kdc: Any, dns_names: list[str]) -> None:
+    ad = directory_of(WIN01_ENTRY)
+    ad.table["(&(objectClass=computer)(sAMAccountName=WIN01$))"] = [WIN01_ENTRY]
+    f = gather("win01", ("ntlm",), username="LAB\\alice", directory=DirectoryFacts(ad))  # type: ignore[arg-type]
+    assert f.kerberos_name == "win01"
+    assert f.host_account is not None and f.host_account.sam_account_name == "WIN01$"
+    assert f.realm == "LAB.TEST" and f.user_account is None
+
+
+def test_ticket_checked_as_user_at_realm_for_a_refused_ntlm_fix(kdc: Any, dns_names: list[str]) -> None:
+    # NTLM with LAB\alice and the directory at hand: the KDC is asked as alice@LAB.TEST, the principal the
+    # Kerberos fix would use, so a refused NTLM logon (Protected Users, disabled computer) gets that fix.
+    fake = kdc()
+    ad = directory_of(WIN01_ENTRY)
+    f = gather("win01.lab.test", ("ntlm",), username="LAB\\alice", password="pw",
+               directory=DirectoryFacts(ad))  # type: ignore[arg-type]
+    assert fake.calls[0][:2] == ("credentials", "alice@LAB.TEST")
+    assert f.ticket_error == ""
+    # without a password (or without the directory) nothing is asked
+    fake.calls.clear()
+    gather("win01.lab.test", ("ntlm",), username="LAB\\alice", directory=DirectoryFacts(ad))  # type: ignore[arg-type]
+    gather("win01.lab.test", ("ntlm",), username="LAB\\alice", password="pw")
+    assert fake.calls == []

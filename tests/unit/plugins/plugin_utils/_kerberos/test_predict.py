@@ -246,7 +246,10 @@ def test_local_account_fails() -> None:
     assert plan.protocol == "fail"
     assert ".\\admin is a local account" in plan.reason
     assert "Kerberos" in plan.reason
-    assert plan.fix == {"ansible_user": "a domain account (user@REALM)"}
+    # A concrete var the connection can use (issue 9: a fix applied makes the connection work); the
+    # remedy names the domain account Kerberos would need.
+    assert plan.fix == {"ansible_winrm_transport": "ntlm"}
+    assert "domain account (user@REALM)" in plan.remedy
 
 
 def test_local_account_checked_before_kdc_and_ip() -> None:
@@ -591,3 +594,157 @@ def test_account_kind(username: str | None, kind: str) -> None:
 ])
 def test_is_ip(name: str, expected: bool) -> None:
     assert is_ip(name) is expected
+
+
+# --------------------------------------------------------------------------- account facts in every branch (issue 9)
+
+
+def account(sam: str, uac: int = 0x200, protected: bool = False) -> Account:
+    return Account.from_entry({
+        "dn": "CN=%s,CN=Users,DC=lab,DC=test" % sam, "sAMAccountName": [sam], "userAccountControl": [str(uac)],
+        "memberOf": ["CN=Protected Users,CN=Users,DC=lab,DC=test"] if protected else [],
+    })
+
+
+PROTECTED = account("protected", protected=True)
+
+
+@pytest.mark.parametrize("username", ["LAB\\protected", "protected@LAB.TEST"])
+def test_protected_users_get_no_ntlm(username: str) -> None:
+    plan = predict(domain_facts(transports=("ntlm",), username=username, user_account=PROTECTED, realm="LAB.TEST"))
+    assert plan.protocol == "fail"
+    assert plan.reason == "NTLM will fail: %s is in Protected Users: the DC refuses NTLM for its members" % username
+    assert plan.fix == {"ansible_winrm_transport": "kerberos", "ansible_user": "protected@LAB.TEST"} \
+        if "\\" in username else {"ansible_winrm_transport": "kerberos"}
+    assert "Protected Users" in plan.remedy
+
+
+def test_protected_user_kerberos_then_ntlm_list_is_kerberos() -> None:
+    plan = predict(domain_facts(transports=("kerberos", "ntlm"), username="protected@LAB.TEST", user_account=PROTECTED))
+    assert plan.protocol == "kerberos"
+
+
+def test_protected_user_ntlm_after_a_blocked_kerberos_fails() -> None:
+    plan = predict(facts(target=IP, transports=("kerberos", "ntlm"), directory=True, host_account=WIN01,
+                         username="LAB\\protected", user_account=PROTECTED, realm="LAB.TEST"))
+    assert plan.protocol == "fail"
+    assert plan.reason.startswith("Kerberos would fail (the target is an IP address")
+    assert "and so would NTLM (LAB\\protected is in Protected Users" in plan.reason
+    assert plan.fix == {"ansible_host": "win01.lab.test"}  # the Kerberos fix: it is the one that can work
+
+
+@pytest.mark.parametrize("target", ["win06.lab.test", "win06", IP])
+def test_disabled_computer_blocks_domain_ntlm_whatever_the_name(target: str) -> None:
+    plan = predict(facts(target=target, transports=("ntlm",), directory=True, host_account=DISABLED,
+                         username="LAB\\alice"))
+    assert plan.protocol == "fail"
+    assert "WIN06$ is disabled, so it has no secure channel" in plan.reason
+    assert "enable the computer account WIN06$" in plan.remedy
+
+
+def test_disabled_computer_does_not_block_a_local_ntlm_logon() -> None:
+    plan = predict(facts(target="win06.lab.test", transports=("ntlm",), directory=True, host_account=DISABLED,
+                         username=".\\Administrator"))
+    assert plan.protocol == "ntlm"
+
+
+def test_domain_ntlm_to_a_workgroup_host_fails() -> None:
+    plan = predict(facts(target="win02w.lab.test", transports=("ntlm",), directory=True, username="LAB\\alice"))
+    assert plan.protocol == "fail"
+    assert "not a domain member" in plan.reason
+
+
+@pytest.mark.parametrize(("username", "transports", "fix"), [
+    ("LAB\\alice", ("basic",), {"ansible_winrm_transport": "kerberos", "ansible_user": "alice@LAB.TEST"}),
+    ("alice@LAB.TEST", ("basic",), {"ansible_winrm_transport": "kerberos"}),
+])
+def test_basic_never_accepts_a_domain_account(username: str, transports: tuple[str, ...],
+                                              fix: dict[str, str]) -> None:
+    plan = predict(domain_facts(transports=transports, username=username, realm="LAB.TEST"))
+    assert plan.protocol == "fail"
+    assert plan.reason == ("Basic will fail: %s is a domain account and WinRM Basic accepts local accounts only"
+                           % username)
+    assert plan.fix == fix
+
+
+def test_basic_domain_account_fix_carries_the_kerberos_fix() -> None:
+    plan = predict(facts(target=IP, transports=("basic",), directory=True, host_account=WIN01, username="LAB\\alice",
+                         realm="LAB.TEST"))
+    assert plan.protocol == "fail"
+    assert plan.fix == {"ansible_winrm_transport": "kerberos", "ansible_user": "alice@LAB.TEST",
+                        "ansible_host": "win01.lab.test"}
+
+
+def test_basic_domain_account_fix_is_ntlm_when_kerberos_cannot_work() -> None:
+    plan = predict(facts(target="win02.lab.test", transports=("basic",), directory=True, host_account=WIN02,
+                         spn_owner=SVC_IIS, username="LAB\\alice"))
+    assert plan.protocol == "fail"
+    assert plan.fix == {"ansible_winrm_transport": "ntlm"}
+
+
+def test_no_transport_with_a_down_level_name_is_basic_and_fails() -> None:
+    # ansible-core's winrm plugin: no transport and no '@' in the user -> plaintext/ssl, i.e. Basic.
+    plan = predict(domain_facts(transports=(), username="LAB\\alice", realm="LAB.TEST"))
+    assert plan.protocol == "fail"
+    assert "WinRM Basic accepts local accounts only" in plan.reason
+
+
+def test_certificate_needs_a_certificate_and_https() -> None:
+    assert predict(facts(transports=("certificate",), cert=False)).protocol == "fail"
+    plan = predict(facts(transports=("certificate",), cert=True, scheme="http"))
+    assert plan.protocol == "fail" and plan.fix == {"ansible_winrm_scheme": "https", "ansible_port": 5986}
+    assert predict(facts(transports=("certificate",), cert=True, scheme="https")).protocol == "certificate"
+
+
+def test_alias_not_followed_fix_is_the_override() -> None:
+    plan = predict(facts(target="web.lab.test", directory=True, alias_of="srv01.lab.test", username="a@LAB.TEST",
+                         ticket_error="no such SPN in the domain (Server not found in Kerberos database)"))
+    assert plan.protocol == "fail"
+    assert "web.lab.test is a DNS alias (CNAME) of srv01.lab.test" in plan.reason
+    assert plan.fix == {"ansible_winrm_kerberos_hostname_override": "srv01.lab.test"}
+    assert "register HTTP/web.lab.test" in plan.remedy
+
+
+def test_alias_followed_uses_the_canonical_name() -> None:
+    plan = predict(facts(target="web.lab.test", kerberos_name="srv01.lab.test", directory=True, spn_owner=WIN01,
+                         host_account=WIN01, ticket_error=""))
+    assert plan.protocol == "kerberos"
+    assert plan.spn == "HTTP/srv01.lab.test" and plan.target == "web.lab.test"
+
+
+def test_realm_case_fix_upper_cases_the_realm() -> None:
+    plan = predict(facts(username="alice@lab.test", kdc_error="no KDC known for the realm"))
+    assert plan.protocol == "fail"
+    assert plan.fix == {"ansible_user": "alice@LAB.TEST"}
+
+
+def test_clock_skew_remedy_names_the_time_source() -> None:
+    plan = predict(facts(username="alice@LAB.TEST", kinit_managed=True,
+                         kdc_error="clock skew: this controller's time differs from the DC's by more than 5 minutes"))
+    assert plan.protocol == "fail"
+    assert "time source" in plan.remedy
+
+
+def test_disabled_user_account() -> None:
+    plan = predict(domain_facts(transports=("kerberos", "ntlm"), ticket_error=None, user_account=account("alice", 0x202)))
+    assert plan.protocol == "fail"
+    assert "the account alice is disabled in AD" in plan.reason
+
+
+FAILING = [
+    facts(target=IP, directory=True, host_account=WIN01), facts(target="web.lab.test", directory=True,
+                                                                  alias_of="srv01.lab.test"),
+    facts(target="win02.lab.test", service="WSMAN", directory=True, host_account=WIN02),
+    facts(target="win02.lab.test", directory=True, host_account=WIN02_WSMAN, spn_owner=SVC_IIS,
+          wsman_spn_on_host=True),
+    facts(username="alice@lab.test", kdc_error="x"), facts(username="a@LAB.TEST", kdc_error="Clock skew too great"),
+    facts(transports=("ntlm",), directory=True, host_account=DISABLED, username="LAB\\alice"),
+    facts(transports=("basic",), directory=True, host_account=WIN01, spn_owner=WIN01, username="LAB\\a"),
+]
+
+
+@pytest.mark.parametrize("f", FAILING)
+def test_every_fail_has_a_remedy(f: TargetFacts) -> None:
+    plan = predict(f)
+    assert plan.protocol == "fail"
+    assert plan.remedy
