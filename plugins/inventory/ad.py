@@ -66,6 +66,7 @@ cache_plugin: ansible.builtin.jsonfile
 cache_connection: ~/.cache/winauth-ad
 """
 
+import functools
 from typing import Any
 
 from ansible.errors import AnsibleParserError
@@ -83,6 +84,12 @@ from ansible_collections.winauth.winrm.plugins.plugin_utils._wsman.settings impo
 STATUS_GROUPS = ("kerberos_ready", "spn_missing", "spn_collision", "unconstrained_delegation", "disabled")
 
 
+@functools.lru_cache(maxsize=8)
+def _transports(transport: str | None) -> tuple[str, ...]:
+    """The transports option once per inventory, not once per computer."""
+    return normalize_transports(transport, username="user@REALM")
+
+
 def host_record(account: Account, owners: dict[str, Account], service: str, transport: str | None) -> dict[str, Any]:
     """The ``winauth_ad`` variable of one computer: account facts, SPN status, prediction."""
     name = (account.dns_host_name or "").lower()
@@ -90,7 +97,7 @@ def host_record(account: Account, owners: dict[str, Account], service: str, tran
     owner = owners.get(spn.lower())
     status = spn_status(spn, owner, account)
     plan = predict(TargetFacts(
-        target=name, transports=normalize_transports(transport, username="user@REALM"), service=service,
+        target=name, transports=_transports(transport), service=service,
         directory=True, spn_owner=owner,
         host_account=account, wsman_spn_on_host=account.has_spn("WSMAN/%s" % name),
     ))

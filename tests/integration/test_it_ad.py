@@ -229,6 +229,8 @@ def test_prediction_equals_what_happens(dlab: Lab, tmp_path: Path) -> None:
     fixed, observed, _report = plan_and_observe(dlab, tmp_path, fixable, "fixed")
     assert not [name for name, protocol in observed.items() if protocol == "fail"], observed
     assert {name: p["protocol"] for name, p in fixed.items()} == observed
+    kerberos_fixes = {name for name, p in plan.items() if p["fix"].get("ansible_winrm_transport") != "ntlm"}
+    assert {name for name in fixable if name in kerberos_fixes and observed[name] != "kerberos"} == set(), observed
 
 
 def test_alias_followed_when_krb5_conf_canonicalizes(dlab: Lab, tmp_path: Path) -> None:

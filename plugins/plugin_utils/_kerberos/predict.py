@@ -11,6 +11,7 @@ never falls back to NTLM; a transport list (or psrp's ``negotiate``) tries the n
 
 from __future__ import annotations
 
+import dataclasses
 import ipaddress
 from dataclasses import dataclass, field
 from typing import Any
@@ -86,6 +87,9 @@ class _Blocker:
 
 
 def is_ip(name: str) -> bool:
+    """An IPv4 or IPv6 address (brackets allowed), as Kerberos sees a target: no host name to put in an SPN."""
+    if ":" not in name and not name.replace(".", "").isdigit():
+        return False  # the common case, a host name: no exception raised per call (inventory: 10,000 hosts)
     try:
         ipaddress.ip_address(name.strip("[]"))
     except ValueError:
@@ -349,8 +353,13 @@ def predict(f: TargetFacts) -> Plan:
             # Ansible's winrm plugin runs kinit with the password when it reaches the kerberos
             # transport, outside its per-transport try: a failed kinit ends the connection attempt.
             kdc = _kdc_blocker(f)
+            # What else would stop Kerberos once kinit works (an IP address, a missing SPN): one fix for both.
+            after = _kerberos_blocker(dataclasses.replace(f, kdc_error=None), name, spn)
+            extra = after.fix if after is not None and after.fix and "ansible_winrm_transport" not in after.fix \
+                and "ansible_user" not in after.fix else {}
             return plan("fail", "the winrm connection runs kinit for %s before trying Kerberos and it fails: %s"
-                        % (f.username or "(no ansible_user)", f.kdc_error), kdc.fix, kdc.remedy)
+                        % (f.username or "(no ansible_user)", f.kdc_error), {**kdc.fix, **extra},
+                        "; ".join(r for r in (kdc.remedy, after.remedy if after is not None and extra else "") if r))
         if transport == "credssp":
             kerb = _kerberos_blocker(f, name, spn)
             inner = _domain_logon_blocker(f, transport, name, spn) if kerb is not None else None

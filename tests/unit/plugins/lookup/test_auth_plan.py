@@ -53,7 +53,8 @@ def test_defaults_are_the_winrm_plugins() -> None:
     # No ansible_winrm_transport: Basic for a plain user, Kerberos for a UPN — what the winrm plugin does.
     c = conn({"win01": {"ansible_user": "admin"}})
     assert c == {"target": "win01", "transports": ("basic",), "service": "HTTP", "hostname_override": None,
-                 "username": "admin", "password": None, "kinit_managed": False, "host": "win01"}
+                 "username": "admin", "password": None, "kinit_managed": False, "host": "win01",
+                 "cert": False, "scheme": "http"}
     assert conn({"win01": {"ansible_user": "alice@LAB.TEST"}})["transports"] == ("kerberos",)
 
 
@@ -87,7 +88,7 @@ def test_winrm_vars() -> None:
     }})
     assert c == {"target": "192.0.2.10", "transports": ("kerberos",), "service": "WSMAN",
                  "hostname_override": "win01.lab.test", "username": "alice@LAB.TEST", "password": PASSWORD,
-                 "kinit_managed": True, "host": "win01"}
+                 "kinit_managed": True, "host": "win01", "cert": False, "scheme": "https"}
 
 
 @pytest.mark.parametrize(("hostvars", "managed"), [
@@ -199,7 +200,7 @@ def test_psrp_vars() -> None:
     }})
     assert c == {"target": "10.0.0.21", "transports": ("kerberos", "ntlm"), "service": "HTTP",
                  "hostname_override": "win01.lab.test", "username": "alice@LAB.TEST", "password": PASSWORD,
-                 "kinit_managed": False, "host": "win01"}
+                 "kinit_managed": False, "host": "win01", "cert": False, "scheme": "http"}
 
 
 def test_only_needed_vars_read() -> None:
