@@ -135,6 +135,7 @@ class FlagRule:
         want: the compliant value.
         hint: text appended to the leaf's own fix (``; connect with ntlm/kerberos instead``).
         exempt: hosts the play declares as allowed to differ (e.g. the CredSSP jump hosts).
+        note: appended to the docs/findings.md "when" cell (what the value does *not* mean).
     """
 
     id: str
@@ -145,6 +146,7 @@ class FlagRule:
     hint: str = ""
     refs: tuple[str, ...] = ()
     exempt: Callable[[Scope], bool] | None = None
+    note: str = ""
 
     def check(self, posture: Posture, scope: Scope | None = None) -> Iterator[Finding]:
         value = posture.config.value(self.key)
@@ -157,7 +159,7 @@ class FlagRule:
     def as_rule(self) -> Rule:
         leaf = LEAVES[self.key]
         shown = "true" if not self.want else "false"
-        entry = Entry(self.id, self.severity, "`%s` %s" % (self.key, shown),
+        entry = Entry(self.id, self.severity, "`%s` %s%s" % (self.key, shown, self.note),
                       "`%s: {%s: {%s: %s}}`" % ("winrm_auth", leaf.side, leaf.option, str(self.want).lower()),
                       self.refs)
         return Rule((entry,), self.check)

@@ -68,6 +68,7 @@ FLAGS = (
         "and with Negotiate off as well no Kerberos (and no NTLM) is left at all; the setting says Kerberos is "
         "unwanted when it is the one scheme with mutual authentication and delegation control.",
         "; with service.auth.negotiate true Kerberos inside Negotiate keeps working meanwhile",
+        note=" (only the bare Kerberos scheme: Kerberos inside Negotiate still works, MS-WSMV 3.1.4.1.29.2)",
     ),
 )
 
