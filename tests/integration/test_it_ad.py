@@ -165,11 +165,12 @@ def plan_and_observe(lab: Lab, tmp_path: Path, hosts: dict[str, dict[str, Any]],
     assert set(plan) == set(hosts)
     observed_run = in_lab(lab, *prefix, "ansible-playbook", "-i", str(inv), str(PLAYBOOKS / "run_module.yml"), "-e",
                           json.dumps({"module": "winrm_info", "target": "targets", "result_dir": str(results)}))
-    observed, report = {}, []
+    observed: dict[str, str] = {}
+    report: list[tuple[str, ...]] = []
     for name in plan:
         result = json.loads((results / ("%s.json" % name)).read_text(encoding="utf-8"))
         failed = result.get("failed") or result.get("unreachable")
-        observed[name] = "fail" if failed else (result.get("connection") or {}).get("auth")
+        observed[name] = "fail" if failed else str((result.get("connection") or {}).get("auth"))
         report.append((name, plan[name]["protocol"], observed[name], plan[name]["reason"], result.get("msg", "")))
     for r in report:
         print("%-30s predicted %-9s observed %-9s %s | %s" % (r[0], r[1], r[2], r[3][:200], r[4][:200]))

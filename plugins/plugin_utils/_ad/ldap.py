@@ -30,6 +30,7 @@ import ssl
 from collections.abc import Iterator
 from typing import Any
 
+from ansible_collections.winauth.winrm.plugins.plugin_utils._ad import ber
 from ansible_collections.winauth.winrm.plugins.plugin_utils._ad.discovery import discover_dcs
 from ansible_collections.winauth.winrm.plugins.plugin_utils._ad.errors import (
     ADBindError,
@@ -148,6 +149,7 @@ class _Wire:
         self.security: Any = None  # the pyspnego context once messages are signed and sealed
         self._frames = bytearray()  # received SASL frames not yet complete
         self._pending = 0  # bytes given to sansldap since its last complete message
+        self._raw: bytearray | None = bytearray()  # plain bytes not yet a whole message (ber.py framing)
 
     def send(self) -> None:
         data = self.protocol.data_to_send()
@@ -181,12 +183,30 @@ class _Wire:
                 if not data:
                     continue
             self._pending += len(data)
-            messages = list(self.protocol.receive(data))
+            messages = self._decode(data)
             if messages:
                 self._pending = 0
                 return messages
             if self._pending > MAX_MESSAGE:
                 raise ConnectionError("the DC sent an LDAP message over %d bytes" % MAX_MESSAGE)
+
+    def _decode(self, data: bytes) -> list[Any]:
+        """The whole messages received so far: search entries through ber.py's fast path, the rest by sansldap."""
+        if self._raw is None:  # the stream left the fast path once: sansldap frames from then on
+            return list(self.protocol.receive(data))
+        self._raw.extend(data)
+        try:
+            whole, used = ber.split(self._raw, MAX_MESSAGE)
+        except ber.FrameError:
+            # Not what the fast path understands: hand everything to sansldap, whose errors are the reference.
+            rest, self._raw = bytes(self._raw), None
+            return list(self.protocol.receive(rest))
+        del self._raw[:used]
+        messages: list[Any] = []
+        for raw in whole:
+            entry = ber.search_entry(raw)
+            messages.extend([entry] if entry is not None else self.protocol.receive(raw))
+        return messages
 
     def replies(self, message_id: int) -> Iterator[Any]:
         """Replies to ``message_id`` as they arrive (those of an abandoned earlier request are skipped)."""

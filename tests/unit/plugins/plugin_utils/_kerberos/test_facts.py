@@ -50,7 +50,7 @@ class FakeAD:
 
     def __init__(self, table: dict[str, list[dict[str, Any]]]) -> None:
         self.table = table
-        self.searches: list[tuple[str, list[str]]] = []
+        self.searches: list[tuple[Any, ...]] = []
         self.settings = SimpleNamespace(realm="LAB.TEST", default_base="DC=lab,DC=test")
 
     def search(self, search_filter: str, attributes: list[str], base: str | None = None) -> Iterator[dict[str, Any]]:

@@ -726,7 +726,8 @@ def test_clock_skew_remedy_names_the_time_source() -> None:
 
 
 def test_disabled_user_account() -> None:
-    plan = predict(domain_facts(transports=("kerberos", "ntlm"), ticket_error=None, user_account=account("alice", 0x202)))
+    plan = predict(domain_facts(transports=("kerberos", "ntlm"), ticket_error=None,
+                                user_account=account("alice", 0x202)))
     assert plan.protocol == "fail"
     assert "the account alice is disabled in AD" in plan.reason
 
