@@ -17,6 +17,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from ansible_collections.winauth.winrm.plugins.plugin_utils._ad.errors import ADSearchError
+
 try:
     import sansldap
 except ImportError:  # ldap.py reports the missing library
@@ -28,7 +30,7 @@ SEQUENCE, SET, OCTET_STRING, INTEGER = 0x30, 0x31, 0x04, 0x02
 SEARCH_RESULT_ENTRY = 0x64  # [APPLICATION 4], constructed
 
 
-class FrameError(ValueError):
+class FrameError(ADSearchError):
     """The stream is not BER an LDAP server would send (or a message exceeds the limit)."""
 
 
