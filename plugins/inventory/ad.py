@@ -102,7 +102,7 @@ def host_record(account: Account, owners: Mapping[str, Account | list[Account]],
     holders = found if isinstance(found, list) else [found] if found is not None else []
     # Held twice: the KDC refuses the SPN ("duplicate"); the prediction is judged against the other holder.
     others = [h for h in holders if h.dn.lower() != account.dn.lower()]
-    owner = (others or holders or [None])[0]
+    owner = (others or holders)[0] if holders else None
     status = "duplicate" if len(holders) > 1 else spn_status(spn, owner, account)
     plan = predict(TargetFacts(
         target=name, transports=normalize_transports(transport, username="user@REALM"), service=service,
