@@ -26,7 +26,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ansible_collections.winauth.winrm.plugins.plugin_utils._ad.accounts import ACCOUNT_ATTRIBUTES, Account
-from ansible_collections.winauth.winrm.plugins.plugin_utils._ad.errors import ADError, ADSettingsError, ADWriteError
+from ansible_collections.winauth.winrm.plugins.plugin_utils._ad.errors import (
+    ADError,
+    ADSearchError,
+    ADSettingsError,
+    ADWriteError,
+)
 from ansible_collections.winauth.winrm.plugins.plugin_utils._ad.ldap import ADConnection
 from ansible_collections.winauth.winrm.plugins.plugin_utils._ad.ldapwrite import Modification
 from ansible_collections.winauth.winrm.plugins.plugin_utils._ad.privilege import ldap_escape, sid_string
@@ -307,7 +312,10 @@ class SpnDirectory:
         """
         bare = ref.strip()
         if "=" in bare and "," in bare:
-            entries = list(self.ad.search("(objectClass=*)", OWNER_ATTRIBUTES, bare, "base"))
+            try:
+                entries = list(self.ad.search("(objectClass=*)", OWNER_ATTRIBUTES, bare, "base"))
+            except ADSearchError:  # no such object (or a DN outside this domain)
+                entries = []
         else:
             bare = bare.split("\\", 1)[-1]
             value = ldap_escape(bare)

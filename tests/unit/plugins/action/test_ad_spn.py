@@ -15,7 +15,9 @@ from ansible_collections.winauth.winrm.plugins.action import ad_spn, ad_spn_info
 from ansible_collections.winauth.winrm.plugins.plugin_utils._ad.errors import ADError
 from ansible_collections.winauth.winrm.plugins.plugin_utils._ad.ldapwrite import Modification
 from ansible_collections.winauth.winrm.plugins.plugin_utils._ad.settings import build_ad_settings
-from ansible_collections.winauth.winrm.plugins.plugin_utils._ad.spn import DIRECTORY_SERVICE_RDN
+from ansible_collections.winauth.winrm.plugins.plugin_utils._ad.spn import DIRECTORY_SERVICE_RDN, SpnDirectory
+from ansible_collections.winauth.winrm.plugins.plugin_utils._kerberos.names import ClientRequest
+from ansible_collections.winauth.winrm.plugins.plugin_utils._kerberos.spnfacts import gather_host
 
 CONFIG = "CN=Configuration,DC=lab,DC=test"
 
@@ -155,3 +157,15 @@ def test_ad_spn_rejects_a_malformed_spn_before_connecting(monkeypatch: pytest.Mo
     monkeypatch.setattr(plugin, "ad_connection", lambda: pytest.fail("connected"), raising=False)
     with pytest.raises(ADError, match="'WSMAN srv03' is not a service principal name"):
         plugin.execute({"account": "SRV03$", "spns": ["WSMAN srv03"], "state": "present", "move": False}, {})
+
+
+def test_fallback_canonicalisation_uses_the_first_name_the_kdc_knows() -> None:
+    def request(*candidates: str) -> ClientRequest:
+        return ClientRequest("srv03", candidates[0], "winrm", "WSMAN", None,
+                             "ansible_winrm_kerberos_hostname_override", "ansible_winrm_service", None, candidates)
+
+    spn_directory = SpnDirectory(FakeAD(directory()))  # type: ignore[arg-type]
+    alias = gather_host(spn_directory, request("www-alias.lab.test", "srv03.lab.test"), {})
+    assert (alias.kerberos_name, alias.resolution.status) == ("srv03.lab.test", "ok")
+    known = gather_host(spn_directory, request("srv03.lab.test", "other.lab.test"), {})
+    assert known.kerberos_name == "srv03.lab.test"
