@@ -50,6 +50,7 @@ attributes:
     support: full
     description: The account's SPNs before and after.
   platform:
+    support: full
     platforms: posix
     description: Runs on the controller; the hosts are not contacted.
 seealso:

@@ -51,6 +51,7 @@ attributes:
   diff_mode:
     support: none
   platform:
+    support: full
     platforms: posix
     description: Runs on the controller; the hosts are not contacted.
 author:
