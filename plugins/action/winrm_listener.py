@@ -10,6 +10,7 @@ from typing import Any
 
 from ansible_collections.winauth.winrm.plugins.modules.winrm_listener import ARGUMENT_SPEC
 from ansible_collections.winauth.winrm.plugins.plugin_utils._action import ActionContext, WSManAction, display
+from ansible_collections.winauth.winrm.plugins.plugin_utils._errors import WinAuthError
 from ansible_collections.winauth.winrm.plugins.plugin_utils._winrm.certificate import (
     STORE,
     Certificate,
@@ -107,6 +108,33 @@ def certificate_problems(cert: Certificate | None, thumbprint: str, hostname: st
     return problems
 
 
+def checked_certificate(client: WSManClient, change: ListenerPlan) -> dict[str, Certificate | None]:
+    """Read the certificate the HTTPS listener will name (one request) and refuse one that cannot serve it.
+
+    Checked when the write puts the certificate to use: a create, or a change of the thumbprint, the
+    hostname or ``Enabled``, leaving the listener enabled. Windows itself checks only that the store
+    has it and that its CN is the hostname.
+
+    Returns:
+        ``{thumbprint: certificate or None}`` for the result's facts (empty for HTTP).
+
+    Raises:
+        SettingsError: naming every problem of the certificate.
+    """
+    after = change.after
+    if after is None or not after.is_https or not after.certificate_thumbprint:
+        return {}
+    thumbprint = after.certificate_thumbprint.upper()
+    cert = read_certificate(Registry(client), thumbprint)
+    in_use = change.operation == "create" or any(n in change.values for n in ("CertificateThumbprint", "Hostname",
+                                                                               "Enabled"))
+    problems = certificate_problems(cert, thumbprint, after.hostname) if in_use and after.enabled else []
+    if problems:
+        raise SettingsError("refusing to %s the %s: %s" % ("create" if change.operation == "create" else "change",
+                                                           after.describe(), "; ".join(problems)))
+    return {thumbprint: cert}
+
+
 def _step(client: WSManClient, change: ListenerPlan, selectors: dict[str, str]) -> Step:
     items = tuple(Item(line, change.holds) for line in change.changes)
     if change.operation == "create":
@@ -137,18 +165,7 @@ class ActionModule(WSManAction):
         change = plan(before_all, wanted)
         names = [n for n in (ctx.host, ctx.settings.host) if n]
 
-        certificates: dict[str, Certificate | None] = {}
-        after = change.after
-        if after is not None and after.is_https and after.certificate_thumbprint:
-            thumbprint = after.certificate_thumbprint.upper()
-            cert = certificates[thumbprint] = read_certificate(Registry(ctx.client), thumbprint)
-            touches = change.operation == "create" or any(
-                name in change.values for name in ("CertificateThumbprint", "Hostname", "Enabled"))
-            problems = certificate_problems(cert, thumbprint, after.hostname) if touches and after.enabled else []
-            if problems:
-                raise SettingsError("refusing to %s the %s: %s" % (
-                    "create" if change.operation == "create" else "change", after.describe(), "; ".join(problems)))
-
+        certificates = checked_certificate(ctx.client, change)
         result: dict[str, Any] = {"changed": change.operation is not None, "changes": list(change.changes)}
         if ctx.diff and change.operation is not None:
             result["diff"] = {"before": _shown(change.before), "after": _shown(change.after)}
@@ -163,14 +180,14 @@ class ActionModule(WSManAction):
         subject = change.before if change.before is not None else change.after
         steps = [_step(ctx.client, change, subject.selectors if subject is not None else wanted.selectors)]
         outcome = apply(steps)
-        if reasons:
+        if reasons and outcome.error is None:
+            # The path this task used is gone: report what the host acknowledged, without a re-read.
             display.warning("%s: forced listener change may have cut this controller's connection: %s"
                             % (ctx.host, "; ".join(reasons)))
-            return {**result, "changed": outcome.error is None or result["changed"],
-                    **self._report(apply_plan(before_all, change), change, certificates, names)}
+            return {**result, **self._report(apply_plan(before_all, change), change, certificates, names)}
         try:
             fresh = read_listeners(ctx.client)
-        except ProtocolError as e:
+        except WinAuthError as e:
             if outcome.error is not None:
                 return {**result, **partial_result(ctx.host, outcome.applied, outcome.not_applied, outcome.error,
                                                    "fix the cause, then re-run this task", reread_error=e)}

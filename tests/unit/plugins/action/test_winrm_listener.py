@@ -139,8 +139,18 @@ def test_the_connection_s_listener_is_refused_without_a_write() -> None:
     result, _sender = run(host, {"transport": "https", "state": "absent"}, port=5986)
     assert result["failed"] is True and result["changed"] is False and host.writes == []
     assert "refusing to lock this controller out of win01: deleting the HTTPS listener *:5986" in result["msg"]
-    forced, _sender = run(host, {"transport": "https", "state": "absent", "force": True}, port=5986)
+    forced, sender = run(host, {"transport": "https", "state": "absent", "force": True}, port=5986)
     assert forced["changed"] is True and host.writes[0][0] == "Delete" and forced["listener"] is None
+    assert ops(sender)[-1].startswith("Delete")  # the path is gone: no re-read
+
+
+def test_a_forced_write_the_host_refuses_is_still_read_back() -> None:
+    host = ListenerHost([listener("HTTP", 5985), listener("HTTPS", 5986, "win01.corp.example", thumb(GOOD))],
+                        fail="Put")
+    result, sender = run(host, {"transport": "https", "enabled": False, "force": True}, port=5986)
+    assert result["failed"] is True and result["changed"] is False
+    assert result["not_applied"] == ["HTTPS listener *:5986 enabled: true -> false"]
+    assert ops(sender)[-1] == "Enumerate config/listener"
 
 
 def test_a_refused_put_is_reported_from_a_fresh_read() -> None:
