@@ -211,6 +211,65 @@ class Certificate:
         )
 
 
+def problems(cert: Certificate | None, thumbprint: str, hostname: str,
+             now: datetime.datetime | None = None) -> list[str]:
+    """Why ``cert`` cannot serve an HTTPS listener named ``hostname`` (empty when it can).
+
+    Args:
+        cert: the certificate, or None when the store has none with ``thumbprint``.
+        thumbprint: for the messages.
+        hostname: the listener's Hostname ("" skips the name check, as Windows does).
+        now: the time to judge validity at (default: now).
+    """
+    if cert is None:
+        return ["the certificate %s is not in %s: import it with its private key (Import-PfxCertificate "
+                "-CertStoreLocation Cert:\\LocalMachine\\My), or give the thumbprint of one that is"
+                % (thumbprint, STORE)]
+    found = []
+    moment = now or datetime.datetime.now(datetime.UTC)
+    if cert.expired(moment):
+        found.append("the certificate %s expired on %s" % (thumbprint, cert.not_after_iso))
+    elif cert.not_before > moment:
+        found.append("the certificate %s is not valid before %s" % (thumbprint, cert.not_before.isoformat()))
+    if hostname and not cert.matches(hostname):
+        found.append("the certificate %s is for %s, not for hostname %r: set hostname to one of its names, or use "
+                        "a certificate issued for %s" % (thumbprint, ", ".join(cert.names()) or "(no name)",
+                                                         hostname, hostname))
+    if not cert.server_auth:
+        found.append("the certificate %s is not valid for server authentication (its Enhanced Key Usage lacks "
+                        "Server Authentication, 1.3.6.1.5.5.7.3.1)" % thumbprint)
+    return found
+
+
+def read_store(registry: Registry) -> tuple[Certificate, ...]:
+    """Every certificate of LocalMachine\\My: one EnumKey, then one GetBinaryValue per certificate.
+
+    Keys whose name is not a thumbprint, or whose Blob is missing or malformed, are skipped.
+    """
+    found = []
+    for name in registry.enum_keys(STORE_KEY) or []:
+        if not is_thumbprint(name):
+            continue
+        try:
+            cert = read_certificate(registry, name)
+        except ProtocolError:
+            continue  # not a certificate Windows could use either
+        if cert is not None:
+            found.append(cert)
+    return tuple(found)
+
+
+def choose(certificates: Iterable[Certificate], hostname: str,
+           now: datetime.datetime | None = None) -> Certificate | None:
+    """The certificate ``winrm quickconfig -transport:https`` would take for ``hostname``.
+
+    Fit: no :func:`problems`, and a private key. Preferred: CA-issued over self-signed, then the
+    latest ``not_after``.
+    """
+    fit = [c for c in certificates if c.has_private_key and not problems(c, c.thumbprint, hostname, now)]
+    return max(fit, key=lambda c: (not c.self_signed, c.not_after), default=None)
+
+
 def _self_signed(cert: x509.Certificate) -> bool:
     if cert.subject != cert.issuer:
         return False

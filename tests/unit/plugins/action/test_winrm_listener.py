@@ -4,16 +4,13 @@
 
 from __future__ import annotations
 
-import datetime
 from types import SimpleNamespace
 from typing import Any
 
 import pytest
-from cryptography.x509.oid import ExtendedKeyUsageOID
 
 from ansible_collections.winauth.winrm.plugins.action import winrm_listener
 from ansible_collections.winauth.winrm.plugins.plugin_utils._action import ActionContext
-from ansible_collections.winauth.winrm.plugins.plugin_utils._winrm.certificate import Certificate
 from ansible_collections.winauth.winrm.plugins.plugin_utils._winrm.computer import COMPUTER_SYSTEM_URI
 from ansible_collections.winauth.winrm.plugins.plugin_utils._winrm.listener import LISTENER_URI, Listener
 from ansible_collections.winauth.winrm.plugins.plugin_utils._wsman import envelope as env
@@ -22,7 +19,7 @@ from ansible_collections.winauth.winrm.plugins.plugin_utils._wsman.errors import
 from ansible_collections.winauth.winrm.plugins.plugin_utils._wsman.registry import STDREGPROV_URI
 from ansible_collections.winauth.winrm.plugins.plugin_utils._wsman.settings import build_settings
 from ansible_collections.winauth.winrm.plugins.plugin_utils._wsman.xml import NS, local_name
-from ansible_collections.winauth.winrm.tests.unit.certs import NOW, blob_of, make_der, thumb
+from ansible_collections.winauth.winrm.tests.unit.certs import blob_of, make_der, thumb
 from ansible_collections.winauth.winrm.tests.unit.helpers import ENDPOINT, FakeSender, Sent, fault_body
 
 GOOD = make_der(cn="win01.corp.example", san=("win01.corp.example", "win01"))
@@ -63,6 +60,10 @@ class ListenerHost:
             values = "".join("<p:uValue>%d</p:uValue>" % b for b in data or b"")
             return ('<p:GetBinaryValue_OUTPUT xmlns:p="%s">%s<p:ReturnValue>%d</p:ReturnValue>'
                     "</p:GetBinaryValue_OUTPUT>" % (STDREGPROV_URI, values, 0 if data else 2))
+        if action == STDREGPROV_URI + "/EnumKey":
+            names = "".join("<p:sNames>%s</p:sNames>" % t for t in self.store)
+            return '<p:EnumKey_OUTPUT xmlns:p="%s">%s<p:ReturnValue>0</p:ReturnValue></p:EnumKey_OUTPUT>' % (
+                STDREGPROV_URI, names)
         verb = action.rsplit("/", 1)[-1]
         if verb in ("Create", "Put", "Delete"):
             if self.fail == verb:
@@ -174,8 +175,8 @@ def test_wanted_from_defaults_and_refusals() -> None:
                                                                                               None, None)
     with pytest.raises(SettingsError, match="certificate_thumbprint is for https listeners"):
         winrm_listener.wanted_from({**base, "transport": "http", "certificate_thumbprint": "A" * 40}, None, None)
-    with pytest.raises(SettingsError, match="creating an HTTPS listener needs certificate_thumbprint"):
-        winrm_listener.wanted_from({**base, "transport": "https"}, None, "win01.corp.example")
+    picked_later = winrm_listener.wanted_from({**base, "transport": "https"}, None, "win01.corp.example")
+    assert picked_later.certificate_thumbprint is None and picked_later.hostname == "win01.corp.example"
     existing = Listener(address="IP:10.0.0.5", transport="HTTPS", port=5986, hostname="old")
     kept = winrm_listener.wanted_from({**base, "transport": "https"}, existing, "win01.corp.example")
     assert kept.hostname is None and kept.certificate_thumbprint is None  # leave them as they are
@@ -183,21 +184,19 @@ def test_wanted_from_defaults_and_refusals() -> None:
     assert new.hostname == "f.q" and new.certificate_thumbprint == "A" * 40
 
 
-def test_certificate_problems() -> None:
-    good = Certificate.from_der(GOOD)
-    assert winrm_listener.certificate_problems(good, thumb(GOOD), "win01.corp.example", NOW) == []
-    assert winrm_listener.certificate_problems(good, thumb(GOOD), "", NOW) == []
-    (missing,) = winrm_listener.certificate_problems(None, "A" * 40, "x", NOW)
-    assert "is not in LocalMachine\\My" in missing
-    (name,) = winrm_listener.certificate_problems(good, thumb(GOOD), "web.corp.example", NOW)
-    assert "is for win01.corp.example, win01, not for hostname 'web.corp.example'" in name
-    later = NOW + datetime.timedelta(days=400)
-    (expired,) = winrm_listener.certificate_problems(good, thumb(GOOD), "win01", later)
-    assert "expired on" in expired
-    early = NOW - datetime.timedelta(days=30)
-    (future,) = winrm_listener.certificate_problems(good, thumb(GOOD), "win01", early)
-    assert "is not valid before" in future
-    client_only = Certificate.from_der(make_der(eku=(ExtendedKeyUsageOID.CLIENT_AUTH,)))
-    (eku,) = winrm_listener.certificate_problems(client_only, "C" * 40, "win01", NOW)
-    assert "not valid for server authentication" in eku
+def test_create_https_without_a_thumbprint_picks_the_fitting_certificate() -> None:
+    self_signed = make_der(cn="win01.corp.example", self_signed=True, days=900)
+    expired = make_der(cn="win01.corp.example", days=-1)
+    other = make_der(cn="web.corp.example", san=("web.corp.example",))
+    store = {thumb(d): blob_of(d) for d in (self_signed, expired, other, GOOD)}
+    host = ListenerHost([listener("HTTP", 5985)], store=store)
+    result, sender = run(host, {"transport": "https", "hostname": "win01.corp.example"})
+    assert result["changed"] is True and result["listener"]["certificate_thumbprint"] == thumb(GOOD)
+    assert ops(sender)[:2] == ["Enumerate config/listener", "EnumKey wmi/root/default/StdRegProv"]
 
+    empty = ListenerHost([listener("HTTP", 5985)], store={thumb(other): blob_of(other)})
+    with pytest.raises(SettingsError) as refused:
+        run(empty, {"transport": "https", "hostname": "win01.corp.example"})
+    assert empty.writes == []
+    assert "no certificate in LocalMachine\\My can serve an HTTPS listener for hostname 'win01.corp.example'" \
+        in refused.value.message and "is for web.corp.example" in refused.value.message

@@ -16,10 +16,13 @@ from ansible_collections.winauth.winrm.plugins.plugin_utils._winrm.certificate i
     STORE_KEY,
     Certificate,
     certificate_from_blob,
+    choose,
     is_thumbprint,
     normalise_thumbprint,
     parse_blob,
+    problems,
     read_certificate,
+    read_store,
 )
 from ansible_collections.winauth.winrm.plugins.plugin_utils._wsman.errors import (
     ParseError,
@@ -27,6 +30,8 @@ from ansible_collections.winauth.winrm.plugins.plugin_utils._wsman.errors import
     SettingsError,
 )
 from ansible_collections.winauth.winrm.tests.unit.certs import NOW, blob_of, entry, make_der, thumb
+
+GOOD_DER = make_der(cn="win01.corp.example", san=("win01.corp.example", "win01"))
 
 # --------------------------------------------------------------------------- blob
 
@@ -171,3 +176,48 @@ def test_read_certificate_names_the_key_of_a_broken_blob() -> None:
     reg = Reg({"%s\\%s" % (STORE_KEY, "A" * 40): b"\x20\x00"})
     with pytest.raises(ProtocolError, match=r"Certificates\\A{40}\\Blob: certificate Blob has no certificate"):
         read_certificate(reg, "A" * 40)  # type: ignore[arg-type]
+
+
+def test_problems() -> None:
+    good = Certificate.from_der(GOOD_DER)
+    assert problems(good, thumb(GOOD_DER), "win01.corp.example", NOW) == []
+    assert problems(good, thumb(GOOD_DER), "", NOW) == []
+    (missing,) = problems(None, "A" * 40, "x", NOW)
+    assert "is not in LocalMachine\\My" in missing
+    (name,) = problems(good, thumb(GOOD_DER), "web.corp.example", NOW)
+    assert "is for win01.corp.example, win01, not for hostname 'web.corp.example'" in name
+    later = NOW + datetime.timedelta(days=400)
+    (expired,) = problems(good, thumb(GOOD_DER), "win01", later)
+    assert "expired on" in expired
+    early = NOW - datetime.timedelta(days=30)
+    (future,) = problems(good, thumb(GOOD_DER), "win01", early)
+    assert "is not valid before" in future
+    client_only = Certificate.from_der(make_der(eku=(ExtendedKeyUsageOID.CLIENT_AUTH,)))
+    (eku,) = problems(client_only, "C" * 40, "win01", NOW)
+    assert "not valid for server authentication" in eku
+
+
+
+def test_choose_takes_the_fitting_ca_issued_latest() -> None:
+    def c(days: int = 365, key: bool = True, **kw: object) -> Certificate:
+        return Certificate.from_der(make_der(days=days, **kw), has_private_key=key)  # type: ignore[arg-type]
+
+    newest, older, selfie = c(days=700), c(days=300), c(days=900, self_signed=True)
+    assert choose([older, selfie, newest, c(days=-1), c(days=900, key=False),
+                   c(cn="web", san=("web",), days=999)], "win01.corp.example", NOW) is newest
+    assert choose([selfie], "win01", NOW) is selfie  # self-signed when nothing better
+    assert choose([c(key=False)], "win01", NOW) is None
+    assert choose([], "win01", NOW) is None
+
+
+class StoreReg(Reg):
+    def enum_keys(self, key: str) -> list[str] | None:
+        assert key == STORE_KEY
+        return [k.rsplit("\\", 1)[1] for k in self.values] + ["not-a-thumbprint"]
+
+
+def test_read_store_skips_what_is_not_a_certificate() -> None:
+    good = make_der()
+    reg = StoreReg({"%s\\%s" % (STORE_KEY, thumb(good)): blob_of(good), "%s\\%s" % (STORE_KEY, "A" * 40): b"junk"})
+    assert [c.thumbprint for c in read_store(reg)] == [thumb(good)]  # type: ignore[arg-type]
+    assert [k for k, _n in reg.calls] == ["%s\\%s" % (STORE_KEY, thumb(good)), "%s\\%s" % (STORE_KEY, "A" * 40)]
