@@ -123,8 +123,8 @@ def checked_certificate(client: WSManClient, change: ListenerPlan) -> dict[str, 
         return {}
     thumbprint = after.certificate_thumbprint.upper()
     cert = read_certificate(Registry(client), thumbprint)
-    in_use = change.operation == "create" or any(n in change.values for n in ("CertificateThumbprint", "Hostname",
-                                                                               "Enabled"))
+    put_to_use = ("CertificateThumbprint", "Hostname", "Enabled")
+    in_use = change.operation == "create" or any(n in change.values for n in put_to_use)
     found = problems(cert, thumbprint, after.hostname) if in_use and after.enabled else []
     if found:
         raise SettingsError("refusing to %s the %s: %s" % ("create" if change.operation == "create" else "change",

@@ -171,8 +171,8 @@ def test_wanted_from_defaults_and_refusals() -> None:
     base = {"address": "10.0.0.5", "port": None, "hostname": None, "certificate_thumbprint": None, "enabled": True,
             "state": "present"}
     wanted = winrm_listener.wanted_from({**base, "transport": "http"}, None, None)
-    assert (wanted.address, wanted.port, wanted.hostname, wanted.certificate_thumbprint) == ("IP:10.0.0.5", 5985,
-                                                                                              None, None)
+    shown = (wanted.address, wanted.port, wanted.hostname, wanted.certificate_thumbprint)
+    assert shown == ("IP:10.0.0.5", 5985, None, None)
     with pytest.raises(SettingsError, match="certificate_thumbprint is for https listeners"):
         winrm_listener.wanted_from({**base, "transport": "http", "certificate_thumbprint": "A" * 40}, None, None)
     picked_later = winrm_listener.wanted_from({**base, "transport": "https"}, None, "win01.corp.example")

@@ -115,7 +115,7 @@ def test_server_auth(eku: tuple[x509.ObjectIdentifier, ...] | None, ok: bool) ->
 @pytest.mark.parametrize("cn, san, name, ok", [
     ("win01.corp.example", (), "WIN01.corp.example.", True),  # CN, case and trailing dot
     ("", ("win01.corp.example",), "win01.corp.example", True),
-    ("win01.corp.example", ("alias.corp.example",), "win01.corp.example", True),  # WinRM checks the CN too
+    ("win01.corp.example", ("alias.corp.example",), "win01.corp.example", False),  # SANs present: CN ignored
     ("x", ("*.corp.example",), "win01.corp.example", True),
     ("x", ("*.corp.example",), "a.b.corp.example", False),  # a wildcard is one label
     ("x", ("*.corp.example",), "corp.example", False),
@@ -126,6 +126,17 @@ def test_server_auth(eku: tuple[x509.ObjectIdentifier, ...] | None, ok: bool) ->
 ])
 def test_name_matching(cn: str, san: tuple[str, ...], name: str, ok: bool) -> None:
     assert Certificate.from_der(make_der(cn=cn, san=san)).matches(name) is ok
+
+
+@pytest.mark.parametrize("cn, san, hostname, ok", [
+    ("win01.corp.example", ("alias.corp.example",), "win01.corp.example", True),  # WinRM checks the CN
+    ("win01.corp.example", ("alias.corp.example",), "alias.corp.example", True),
+    ("", ("*.corp.example",), "win01.corp.example", True),
+    ("web.corp.example", ("web",), "win01.corp.example", False),
+])
+def test_listener_hostname_check_takes_the_cn_or_a_san(cn: str, san: tuple[str, ...], hostname: str,
+                                                       ok: bool) -> None:
+    assert Certificate.from_der(make_der(cn=cn, san=san)).names_listener(hostname) is ok
 
 
 # --------------------------------------------------------------------------- thumbprints
@@ -195,7 +206,6 @@ def test_problems() -> None:
     client_only = Certificate.from_der(make_der(eku=(ExtendedKeyUsageOID.CLIENT_AUTH,)))
     (eku,) = problems(client_only, "C" * 40, "win01", NOW)
     assert "not valid for server authentication" in eku
-
 
 
 def test_choose_takes_the_fitting_ca_issued_latest() -> None:
