@@ -93,6 +93,9 @@ def pick_certificate(client: WSManClient, hostname: str) -> str:
     Raises:
         SettingsError: no certificate fits; the message lists each one and why not.
     """
+    if not hostname:
+        raise SettingsError("choosing the certificate of a new HTTPS listener needs its hostname, and the host's FQDN "
+                            "could not be read (Win32_ComputerSystem): give hostname or certificate_thumbprint")
     store = read_store(Registry(client))
     chosen = choose(store, hostname)
     if chosen is not None:

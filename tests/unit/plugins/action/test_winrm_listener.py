@@ -200,3 +200,8 @@ def test_create_https_without_a_thumbprint_picks_the_fitting_certificate() -> No
     assert empty.writes == []
     assert "no certificate in LocalMachine\\My can serve an HTTPS listener for hostname 'win01.corp.example'" \
         in refused.value.message and "is for web.corp.example" in refused.value.message
+
+
+def test_no_hostname_no_guess() -> None:
+    with pytest.raises(SettingsError, match="needs its hostname, and the host's FQDN could not be read"):
+        winrm_listener.pick_certificate(None, "")  # type: ignore[arg-type]
