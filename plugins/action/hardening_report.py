@@ -83,7 +83,7 @@ class ActionModule(ActionBase):
         modes = {r.get("mode") for r in found.values() if isinstance(r, dict)}
         if len(modes) == 1:
             mode = str(modes.pop())
-        generated = datetime.datetime.now(datetime.timezone.utc).replace(microsecond=0).isoformat()
+        generated = datetime.datetime.now(datetime.UTC).replace(microsecond=0).isoformat()
         try:
             report = build(found, args["profile"], mode, generated)
         except ReportInputError as e:
