@@ -201,14 +201,14 @@ def host_entry(name: str, record: Any) -> tuple[dict[str, Any], dict[str, dict[s
     before = _rows(record.get("before"), where)
     apply = record.get("mode") == "apply"
     after = _rows(record.get("after"), where) if apply and record.get("after") is not None else None
-    host_plan = record.get("plan") if isinstance(record.get("plan"), Mapping) else {}
-    patches = record.get("patches") if isinstance(record.get("patches"), Mapping) else {}
+    host_plan: Mapping[str, Any] = record["plan"] if isinstance(record.get("plan"), Mapping) else {}
+    patches: Mapping[str, Any] = record["patches"] if isinstance(record.get("patches"), Mapping) else {}
     cells = [
         _cell(control, row, None if after is None else after.get(control, row), host_plan, patches.get(control),
               apply)
         for control, row in before.items()
     ]
-    notes = record.get("notes") if isinstance(record.get("notes"), list) else []
+    notes: list[Any] = record["notes"] if isinstance(record.get("notes"), list) else []
     entry = {
         "name": name,
         "error": shorten(record["error"], _TEXT_LIMIT) if record.get("error") else None,
