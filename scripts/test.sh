@@ -141,6 +141,11 @@ molecule_all() {  # every role scenario: create/destroy start and stop a lab of 
   return $rc
 }
 
+browser() {  # the hardening report page in headless Chromium: renders, counts equal the JSON, a screenshot
+  python -m pytest -q -p no:cacheprovider -s tests/browser 2>&1 | tee "$ROOT/.build/browser.log" | grep -E "screenshot|passed|failed|Error" | tail -5
+  return "${PIPESTATUS[0]}"
+}
+
 # The labs listen on fixed loopback addresses: where it can, pytest runs in a private network
 # name space (only lo, no network), so parallel runs and a demo lab on this machine never clash,
 # while the rest (pip, ansible-test's venvs) keeps the machine's network.
@@ -203,6 +208,11 @@ fi
 step "ansible-lint (production)" lint
 step "galaxy build + install + ansible-doc" build_install
 step "molecule (extensions/molecule)" molecule_all
+if command -v chromium >/dev/null || command -v chromium-browser >/dev/null; then
+  step "report page in headless Chromium" browser
+else
+  not_run "the hardening report page test: no chromium on this machine (apt-get install chromium)"
+fi
 pytest_run .build/pytest.log tests/unit tests/lab/tests tests/integration
 
 echo "=== summary"

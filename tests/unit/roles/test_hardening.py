@@ -1,0 +1,77 @@
+# Copyright: (c) 2026, winauth.winrm contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""hardening role: one boolean per control, one patch task per control, all named alike."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from ansible_collections.winauth.winrm.plugins.plugin_utils._report.fleet import patch_var, switch_var
+
+ROLE = Path(__file__).resolve().parents[3] / "roles" / "hardening"
+PROFILES = {"baseline", "strict"}
+
+
+def _load(*parts: str) -> Any:
+    return yaml.safe_load((ROLE.joinpath(*parts)).read_text(encoding="utf-8"))
+
+
+def _patches() -> list[dict[str, Any]]:
+    return [t for t in _load("tasks", "patch.yml") if " | PATCH | " in t["name"]]
+
+
+def test_switches_defaults_and_argument_spec_agree() -> None:
+    switches = _load("vars", "main.yml")["hardening_switches"]
+    defaults = _load("defaults", "main.yml")
+    options = _load("meta", "argument_specs.yml")["argument_specs"]["main"]["options"]
+    assert set(defaults) == set(options)
+    for control, expression in switches.items():
+        var = switch_var(control)
+        assert expression == "{{ %s }}" % var
+        assert defaults[var] is True and options[var]["type"] == "bool" and options[var]["default"] is True
+        assert options[var]["description"][0].startswith(control + ": ")
+    per_control = {k for k in defaults if k.startswith("hardening_winrm_")}
+    assert per_control == {switch_var(c) for c in switches}
+
+
+def test_one_patch_task_per_control_named_tagged_registered() -> None:
+    switches = _load("vars", "main.yml")["hardening_switches"]
+    tasks = _patches()
+    assert [t["name"].split(" | ")[0] for t in tasks if t["name"].split(" | ")[0] in switches] \
+        and {t["name"].split(" | ")[0] for t in tasks} == set(switches)
+    for task in tasks:
+        control = task["name"].split(" | ")[0]
+        assert re.fullmatch(r"[A-Z0-9-]+ \| PATCH \| \S.*", task["name"]), task["name"]
+        assert task["register"] == patch_var(control)
+        assert task["when"] == "'%s' in hardening_plan.todo" % control
+        assert control in task["tags"] and PROFILES & set(task["tags"]), task["tags"]
+        module = next(k for k in task if k.startswith("winauth.winrm."))
+        assert module in ("winauth.winrm.winrm_auth", "winauth.winrm.winrm_credssp", "winauth.winrm.winrm_policy",
+                          "winauth.winrm.winrm_trusted_hosts", "winauth.winrm.winrm_listener")
+
+
+def test_report_mode_reads_once_and_never_patches() -> None:
+    main = _load("tasks", "main.yml")
+    gathers = [t for t in main if "winauth.winrm.winrm_info" in t]
+    # the fallback audit and the plain audit exclude each other; the re-audit runs in apply mode only
+    assert [t["register"] for t in gathers] == ["hardening_fallback", "hardening_audit", "hardening_after"]
+    assert gathers[1]["when"] == "not (hardening_fallback_ok | bool)"
+    assert "not ansible_check_mode" in gathers[2]["when"]
+    (patch,) = [t for t in main if "ansible.builtin.import_tasks" in t]
+    assert patch["when"] == "not ansible_check_mode"
+
+
+def test_basic_is_left_only_after_the_fallback_is_verified() -> None:
+    main = _load("tasks", "main.yml")
+    fallback, keep = main[0], main[1]
+    assert fallback["vars"] == {"ansible_winrm_transport": "{{ hardening_fallback_transport }}"}
+    assert fallback["ignore_unreachable"] is True
+    assert keep["ansible.builtin.set_fact"] == {"ansible_winrm_transport": "{{ hardening_fallback_transport }}"}
+    assert keep["when"] == "hardening_fallback_ok | bool"
+    names = [t["name"] for t in _patches()]
+    assert names.index(next(n for n in names if n.startswith("WINRM-SVC-KERBEROS"))) < \
+        names.index(next(n for n in names if n.startswith("WINRM-SVC-BASIC")))
