@@ -14,7 +14,7 @@ description:
     or C(skipped) and the reason, the baseline each control follows, and the counts per host, per control
     and in total.
   - Runs on the controller only (no connection to any host); use it once per play (C(run_once)).
-  - Host values are untrusted: the page escapes every text and forbids scripts and remote loads.
+  - Host values are untrusted, so the page escapes every text and forbids scripts and remote loads.
   - It never reports C(changed) - the report is output, not managed state - and it writes in check mode
     too (report mode of the role is check mode).
 options:
