@@ -49,11 +49,12 @@ class ActionModule(WSManAction):
 
     def execute(self, ctx: ActionContext) -> dict[str, Any]:
         posture = gather(ctx.client)
-        findings = evaluate(posture, scope_of(ctx, posture))
+        scope = scope_of(ctx, posture)
+        findings = evaluate(posture, scope)
         auth = ctx.transport.auth_used
         result: dict[str, Any] = {
             "changed": False,
-            "ansible_facts": {"winauth_winrm": posture.as_facts()},
+            "ansible_facts": {"winauth_winrm": posture.as_facts(scope.names)},
             "findings": [f.as_dict(ctx.host) for f in findings],
             "summary": {sev: sum(1 for f in findings if f.severity == sev) for sev in reversed(SEVERITIES)},
             "connection": {

@@ -7,9 +7,12 @@ For internal collection use only; this is not a public API.
 
 from __future__ import annotations
 
+import ipaddress
+import socket
 from collections.abc import Iterable
 
 from ansible_collections.winauth.winrm.plugins.plugin_utils._winrm.change import Change
+from ansible_collections.winauth.winrm.plugins.plugin_utils._winrm.listener import Listener, ListenerPlan
 from ansible_collections.winauth.winrm.plugins.plugin_utils._wsman.settings import WSManSettings
 
 # Service auth flags each client transport depends on. NTLM and pywinrm's Kerberos both
@@ -61,4 +64,68 @@ def cut_reasons(settings: WSManSettings, auth_used: str, changes: Iterable[Chang
                     "cbt_hardening_level=Strict rejects requests without a channel binding token, and this "
                     "connection sends none (%s%s)" % (path, "" if settings.send_cbt else ", send_cbt=false")
                 )
+    return reasons
+
+
+def _addresses(host: str) -> frozenset[str] | None:
+    """The IP addresses ``host`` stands for (None when it cannot be resolved here)."""
+    try:
+        return frozenset([str(ipaddress.ip_address(host.strip("[]")))])
+    except ValueError:
+        pass
+    try:
+        return frozenset(str(info[4][0]).split("%", 1)[0] for info in socket.getaddrinfo(host, None))
+    except (OSError, UnicodeError):
+        return None
+
+
+def carries_connection(listener: Listener, settings: WSManSettings, addresses: frozenset[str] | None) -> bool:
+    """Whether this controller's connection may run through ``listener``.
+
+    Same transport and port as the connection, and an address that takes the connection's
+    target address: ``*``, or ``IP:<that address>``. A ``MAC:`` listener, or a target that
+    cannot be resolved, counts as carrying it (the guard errs on the side of refusing).
+    """
+    if listener.transport != settings.scheme.upper() or listener.port != settings.port or not listener.enabled:
+        return False
+    if listener.address == "*" or addresses is None or not listener.address.upper().startswith("IP:"):
+        return True
+    try:
+        return str(ipaddress.ip_address(listener.address[3:].strip("[]"))) in addresses
+    except ValueError:
+        return True
+
+
+def listener_cut_reasons(settings: WSManSettings, auth_used: str, change: ListenerPlan,
+                         addresses: frozenset[str] | None = None) -> list[str]:
+    """Explain why a listener change would cut this controller's connection.
+
+    Deleting, disabling, or moving to another port the listener the connection runs through
+    cuts it. Creating a listener, or changing another one, never does.
+
+    Args:
+        settings: how the controller connects.
+        auth_used: the transport that authenticated this run, for the message.
+        change: the planned write.
+        addresses: the connection target's IP addresses (default: resolved from ``settings.host``).
+
+    Returns:
+        One sentence per reason; empty when the change is safe.
+    """
+    before = change.before
+    if change.operation not in ("delete", "put") or before is None:
+        return []
+    if not carries_connection(before, settings, _addresses(settings.host) if addresses is None else addresses):
+        return []
+    path = "%s over %s to %s" % (auth_used or "this connection", settings.scheme.upper(), settings.endpoint)
+    after = change.after
+    if after is None:
+        return ["deleting the %s would cut the connection this task runs on (%s)" % (before.describe(), path)]
+    reasons = []
+    if not after.enabled:
+        reasons.append("disabling the %s would cut the connection this task runs on (%s)" % (before.describe(), path))
+    if after.port != before.port:
+        reasons.append("moving the %s to port %s would cut the connection this task runs on (%s); create the new "
+                       "listener first, reconnect through it, then remove the old one" % (before.describe(), after.port,
+                                                                                          path))
     return reasons

@@ -9,13 +9,20 @@ For internal collection use only; this is not a public API.
 Round trips: Get ``config`` (client, service, auth, TrustedHosts, WinRS and every
 ``Source="GPO"`` marker at once), Enumerate listeners, Enumerate Win32_ComputerSystem,
 EnumValues on the delegation policy key — four on a host without a CredSSP delegation
-policy; a delegation policy costs one StdRegProv call per list and per value on top.
+policy; a delegation policy costs one StdRegProv call per list and per value on top, and each
+HTTPS listener one GetBinaryValue for its certificate (one per distinct thumbprint).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 
+from ansible_collections.winauth.winrm.plugins.plugin_utils._winrm.certificate import (
+    Certificate,
+    is_thumbprint,
+    read_certificate,
+)
 from ansible_collections.winauth.winrm.plugins.plugin_utils._winrm.computer import ComputerSystem, read_computer_system
 from ansible_collections.winauth.winrm.plugins.plugin_utils._winrm.config import (
     WinRMConfig,
@@ -23,7 +30,11 @@ from ansible_collections.winauth.winrm.plugins.plugin_utils._winrm.config import
     trusted_hosts_entries,
 )
 from ansible_collections.winauth.winrm.plugins.plugin_utils._winrm.delegation import DelegationPolicy, read_delegation
-from ansible_collections.winauth.winrm.plugins.plugin_utils._winrm.listener import Listener, read_listeners
+from ansible_collections.winauth.winrm.plugins.plugin_utils._winrm.listener import (
+    Listener,
+    listener_facts,
+    read_listeners,
+)
 from ansible_collections.winauth.winrm.plugins.plugin_utils._wsman.client import WSManClient
 from ansible_collections.winauth.winrm.plugins.plugin_utils._wsman.registry import Registry
 
@@ -36,9 +47,24 @@ class Posture:
     listeners: tuple[Listener, ...]
     delegation: DelegationPolicy
     computer: ComputerSystem | None
+    # thumbprint -> the certificate in LocalMachine\My (None: the store has none with it)
+    certificates: Mapping[str, Certificate | None] = field(default_factory=dict)
 
-    def as_facts(self) -> dict[str, object]:
-        """The ``winauth_winrm`` fact: plain, JSON-safe, stable key order."""
+    def certificate_of(self, listener: Listener) -> Certificate | None:
+        """The certificate an HTTPS listener names, when the store has it."""
+        return self.certificates.get(listener.certificate_thumbprint.upper())
+
+    def listener_facts(self, listener: Listener, names: Iterable[str] = ()) -> dict[str, object]:
+        """One listener's facts; an HTTPS one with its ``certificate`` (None for HTTP)."""
+        return listener_facts(listener, self.certificates, names)
+
+    def as_facts(self, names: Iterable[str] = ()) -> dict[str, object]:
+        """The ``winauth_winrm`` fact: plain, JSON-safe, stable key order.
+
+        Args:
+            names: the names the controller reaches the host by, for ``certificate.name_matches``.
+        """
+        names = tuple(names)
         tree = self.config.as_tree()
         client = tree.get("client")
         if isinstance(client, dict):
@@ -47,7 +73,7 @@ class Posture:
             "service": tree.get("service", {}),
             "client": tree.get("client", {}),
             "winrs": tree.get("winrs", {}),
-            "listeners": [listener.as_dict() for listener in self.listeners],
+            "listeners": [self.listener_facts(listener, names) for listener in self.listeners],
             "credential_delegation": self.delegation.as_dict(),
             "computer": self.computer.as_dict() if self.computer else None,
             "gpo_controlled": self.config.gpo_controlled(),
@@ -59,5 +85,19 @@ def gather(client: WSManClient) -> Posture:
     config = read_config(client)
     listeners = read_listeners(client)
     computer = read_computer_system(client)
-    delegation = read_delegation(Registry(client))
-    return Posture(config=config, listeners=listeners, delegation=delegation, computer=computer)
+    registry = Registry(client)
+    delegation = read_delegation(registry)
+    return Posture(config=config, listeners=listeners, delegation=delegation, computer=computer,
+                   certificates=read_listener_certificates(registry, listeners))
+
+
+def read_listener_certificates(registry: Registry, listeners: Iterable[Listener]) -> dict[str, Certificate | None]:
+    """The certificate of every HTTPS listener: one GetBinaryValue per distinct thumbprint."""
+    found: dict[str, Certificate | None] = {}
+    for listener in listeners:
+        thumbprint = listener.certificate_thumbprint.upper()
+        if not listener.is_https or not thumbprint or thumbprint in found:
+            continue
+        # The thumbprint comes from the host: only a well-formed one becomes part of a registry path.
+        found[thumbprint] = read_certificate(registry, thumbprint) if is_thumbprint(thumbprint) else None
+    return found

@@ -78,6 +78,24 @@ class Registry:
         raw = out.get("uValue", [""])[0]
         return int(raw) if raw.isdigit() else None
 
+    def get_binary(self, key: str, name: str) -> bytes | None:
+        """A REG_BINARY value, or None when absent.
+
+        StdRegProv returns ``uValue`` as a uint8 array: one element per byte, in decimal.
+
+        Raises:
+            ProtocolError: an element is not a byte.
+        """
+        out = self._invoke("GetBinaryValue", key, sValueName=name)
+        if out is None:
+            return None
+        raw = out.get("uValue", [])
+        if not all(b.strip().isdigit() and int(b) < 256 for b in raw):
+            raise ProtocolError("StdRegProv.GetBinaryValue of HKLM\\%s\\%s returned a value that is not bytes"
+                                % (key, name), target=self.client.endpoint,
+                                operation="Invoke StdRegProv.GetBinaryValue")
+        return bytes(int(b) for b in raw)
+
     def create_key(self, key: str) -> None:
         """Create a key (and its parents); no error when it exists."""
         self._invoke("CreateKey", key)

@@ -20,7 +20,7 @@ from typing import Any
 
 import yaml
 
-from . import defaults, domainbuild, policy
+from . import certstore, defaults, domainbuild, policy
 from .hoststate import atomic_write, dump_state
 from .pki import CertificateAuthority
 from .registry import Registry
@@ -60,8 +60,10 @@ def host_state(spec: HostSpec, scenario: Scenario, cert: dict[str, Any]) -> dict
         "listeners": _listeners(spec, scenario, cert["thumbprint"]),
         "registry": spec.registry,
         "users": spec.users,
-        "certificates": [cert],
+        "certificates": [],
     }
+    # LocalMachine\\My: the Blob in the registry (as Windows keeps it) plus the lab's key files.
+    certstore.install(state, cert, certstore.der_of_file(cert["cert_file"]))
     if spec.domain_member and scenario.domain is not None:
         state["domain"] = scenario.domain.dns_domain  # Win32_ComputerSystem.Domain
     return state

@@ -10,6 +10,8 @@
     lab.set_state("win01", state)   # replace a host's state live (e.g. plant a GPO value)
     lab.restore("win01")            # back to the scenario state (no argument: every host)
     lab.redirect("win01", url)      # fault injection: win01 answers 307 Location: url (None: stop)
+    lab.add_certificate("win01", subject="win01.lab.test", san=["win01"], not_after=-1)
+                                    # a certificate in win01's LocalMachine\\My (here: expired yesterday)
 
 State changes go through the server's loopback control API, so the running
 server applies them at once (listeners are re-bound, policies re-read).
@@ -211,6 +213,25 @@ class Lab:
         """
         doc = None if location is None else {"location": location, "status": status, "after_auth": after_auth}
         self._control("POST", f"/redirect?host={self._check(host)}", doc)
+
+    def add_certificate(self, host: str, subject: str, san: list[str] | None = None, issuer: str | None = None,
+                        not_before: str | int | None = None, not_after: str | int | None = None,
+                        self_signed: bool = False, server_auth: bool = True) -> dict[str, Any]:
+        """Add a certificate (with its private key) to the host's LocalMachine\\My store.
+
+        Like an import on Windows: the registry gets its Blob (readable through StdRegProv),
+        and a listener naming its thumbprint serves it. ``subject`` is a CN; ``issuer`` a CN
+        (default: the lab CA, which clients trust); ``not_before``/``not_after`` ISO 8601 times
+        or days from now (negative: past); ``server_auth=False`` gives a client-auth-only EKU.
+        :meth:`restore` takes it out again.
+
+        Returns:
+            Its ``certificates`` entry: thumbprint, subject, dns_names, cert_file, key_file, store.
+        """
+        spec = {"subject": subject, "san": san or [], "issuer": issuer, "not_before": not_before,
+                "not_after": not_after, "self_signed": self_signed, "server_auth": server_auth}
+        entry: dict[str, Any] = self._control("POST", f"/certificates?host={self._check(host)}", spec)
+        return entry
 
     def restore(self, host: str | None = None) -> None:
         for name in [self._check(host)] if host else list(self.hosts):

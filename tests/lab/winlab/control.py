@@ -10,6 +10,8 @@
                                     {"location": URL, "status": 307, "after_auth": false} makes
                                     the host answer every WS-Man POST with that redirect; null
                                     (or restore) stops it
+    POST /certificates?host=H       add a certificate to LocalMachine\\My (body: certstore.issue spec);
+                                    replies with its certificates entry (thumbprint, subject, ...)
     GET  /endpoints                 what each host really listens on
     POST /shutdown
 """
@@ -85,6 +87,8 @@ class _Handler(BaseHTTPRequestHandler):
                 op = "reload" if route[1] == "/reload" else "restore"
                 changed = lab.apply(name, lambda h: getattr(h, op)())
                 self._reply(200, {"host": name, "changed": changed})
+            elif route == ("POST", "/certificates") and name:
+                self._reply(200, lab.add_certificate(name, json.loads(payload or b"{}")))
             elif route == ("GET", "/endpoints"):
                 self._reply(200, {h.name: lab.network.endpoints(h) for h in hosts})
             elif route == ("POST", "/shutdown"):

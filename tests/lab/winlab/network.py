@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from . import certstore
 from .hoststate import HostState
 from .httpconn import WinRMHandler
 from .pki import tls_server_end_point
@@ -93,7 +94,7 @@ class NetworkManager:
                     continue
                 transport = entry["Transport"].lower()
                 thumbprint = entry.get("CertificateThumbprint", "") if transport == "https" else ""
-                cert = next((c for c in host.certificates() if c["thumbprint"] == thumbprint), None)
+                cert = certstore.lookup(host.state, thumbprint) if transport == "https" else None
                 if transport == "https" and cert is None:
                     continue  # no usable certificate: HTTP.sys would have no SSL binding
                 for address in listening_on(host, entry):

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from . import control, hop
+from . import certstore, control, hop
 from .build import domain_ntlm_lines, ntlm_user_lines
 from .hoststate import HostState, atomic_write
 from .membership import from_hosts_json
@@ -49,6 +49,19 @@ class LabServer:
         self.write_ntlm_users()
         self.network.sync(host)
         return result
+
+    def add_certificate(self, name: str, spec: dict[str, Any]) -> dict[str, Any]:
+        """Issue a certificate (certstore.issue spec) into the host's LocalMachine\\My; returns its entry."""
+        if not isinstance(spec, dict) or not spec.get("subject"):
+            raise ValueError("a certificate spec needs at least a subject")
+        entry, der = certstore.issue(self.run_dir / "pki", spec)
+
+        def change(host: HostState) -> None:
+            certstore.install(host.state, entry, der)
+            host.commit()
+
+        self.apply(name, change)
+        return entry
 
     def check_users(self, name: str, users: dict[str, Any]) -> None:
         """One NTLM user file serves every host, so a user name must keep one password."""

@@ -19,7 +19,7 @@ import ipaddress
 from typing import Any
 from xml.etree.ElementTree import Element
 
-from .. import faults, policy, registry, schema, xmlns
+from .. import certstore, faults, policy, registry, schema, xmlns
 from ..hoststate import HostState
 from ..operation import Context, Reply
 from ..xmlutil import esc, local, ns_of
@@ -146,7 +146,7 @@ def _check_certificate(host: HostState, listener: dict[str, str]) -> None:
                 provider=_PROVIDER,
             )
         return
-    cert = next((c for c in host.certificates() if c["thumbprint"] == thumbprint), None) if thumbprint else None
+    cert = certstore.lookup(host.state, thumbprint)
     if cert is None:
         raise faults.cert_not_found()
     hostname = listener["Hostname"].lower()

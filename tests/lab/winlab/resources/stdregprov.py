@@ -166,6 +166,8 @@ METHODS: dict[str, Callable[[_Call], tuple[int, Outputs]]] = {
     "GetMultiStringValue": _getter("sValue", ("REG_MULTI_SZ",), lambda d: [str(s) for s in d] or None),
     "GetDWORDValue": _getter("uValue", ("REG_DWORD",), str),
     "GetQWORDValue": _getter("uValue", ("REG_QWORD",), str),
+    # uint8 uValue[]: one element per byte (how WMI arrays go over WS-Man; no recording of this one).
+    "GetBinaryValue": _getter("uValue", ("REG_BINARY",), lambda d: [str(b) for b in d] or None),
     "SetStringValue": _setter("sValue", "REG_SZ"),
     "SetExpandedStringValue": _setter("sValue", "REG_EXPAND_SZ"),
     "SetMultiStringValue": _setter("sValue", "REG_MULTI_SZ", multi=True),
