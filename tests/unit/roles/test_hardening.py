@@ -58,21 +58,24 @@ def test_one_patch_task_per_control_named_tagged_registered() -> None:
 def test_report_mode_reads_once_and_never_patches() -> None:
     main = _load("tasks", "main.yml")
     gathers = [t for t in main if "winauth.winrm.winrm_info" in t]
-    # the fallback audit and the plain audit exclude each other; the re-audit runs in apply mode only
-    assert [t["register"] for t in gathers] == ["hardening_fallback", "hardening_audit", "hardening_after"]
-    assert gathers[1]["when"] == "not (hardening_fallback_ok | bool)"
-    assert "not ansible_check_mode" in gathers[2]["when"]
+    # up to three connections are tried, each only while none worked; the re-audit is apply mode only
+    assert [t["register"] for t in gathers] == ["hardening_audit_1", "hardening_audit_2", "hardening_audit_3",
+                                                "hardening_after"]
+    assert "hardening_winner < 0" in gathers[1]["when"] and "hardening_winner < 0" in gathers[2]["when"]
+    assert "not ansible_check_mode" in gathers[3]["when"]
     (patch,) = [t for t in main if "ansible.builtin.import_tasks" in t]
     assert patch["when"] == "not ansible_check_mode"
 
 
-def test_basic_is_left_only_after_the_fallback_is_verified() -> None:
+def test_the_connection_a_hardened_host_accepts_is_tried_first_and_kept() -> None:
     main = _load("tasks", "main.yml")
-    fallback, keep = main[0], main[1]
-    assert fallback["vars"] == {"ansible_winrm_transport": "{{ hardening_fallback_transport }}"}
-    assert fallback["ignore_unreachable"] is True
-    assert keep["ansible.builtin.set_fact"] == {"ansible_winrm_transport": "{{ hardening_fallback_transport }}"}
-    assert keep["when"] == "hardening_fallback_ok | bool"
+    first = next(t for t in main if t.get("register") == "hardening_audit_1")
+    assert first["vars"]["ansible_winrm_transport"] == "{{ hardening_candidates[0].transport }}"
+    assert first["ignore_unreachable"] is True
+    keep = next(t for t in main if "ansible_winrm_transport" in (t.get("ansible.builtin.set_fact") or {}))
+    assert keep["ansible.builtin.set_fact"]["ansible_winrm_transport"] == \
+        "{{ hardening_candidates[hardening_winner].transport }}"
+    assert keep["when"] == "hardening_winner >= 0"
     names = [t["name"] for t in _patches()]
     assert names.index(next(n for n in names if n.startswith("WINRM-SVC-KERBEROS"))) < \
         names.index(next(n for n in names if n.startswith("WINRM-SVC-BASIC")))
