@@ -9,6 +9,7 @@ from typing import Any
 from ansible_collections.winauth.winrm.plugins.modules.winrm_info import ARGUMENT_SPEC
 from ansible_collections.winauth.winrm.plugins.plugin_utils._action import ActionContext, WSManAction
 from ansible_collections.winauth.winrm.plugins.plugin_utils._findings.engine import SEVERITIES, Scope, exceeds
+from ansible_collections.winauth.winrm.plugins.plugin_utils._findings.hardening import compliance
 from ansible_collections.winauth.winrm.plugins.plugin_utils._findings.host import evaluate
 from ansible_collections.winauth.winrm.plugins.plugin_utils._winrm.posture import Posture, gather
 
@@ -48,7 +49,8 @@ class ActionModule(WSManAction):
     ARGUMENT_SPEC = ARGUMENT_SPEC
 
     def execute(self, ctx: ActionContext) -> dict[str, Any]:
-        posture = gather(ctx.client)
+        profile = ctx.args.get("profile")
+        posture = gather(ctx.client, policy=profile is not None)
         scope = scope_of(ctx, posture)
         findings = evaluate(posture, scope)
         auth = ctx.transport.auth_used
@@ -63,6 +65,8 @@ class ActionModule(WSManAction):
                 "message_encryption": ctx.settings.encrypts_messages(auth or ""),
             },
         }
+        if profile is not None:
+            result["compliance"] = compliance(posture, profile, scope)
         failing = exceeds(findings, ctx.args["fail_on"])
         if failing:
             listed = ", ".join("%s (%s=%s)" % (f.id, f.setting, f.value) for f in failing)

@@ -18,6 +18,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from ansible_collections.winauth.winrm.plugins.plugin_utils._errors import WinAuthError
 from ansible_collections.winauth.winrm.plugins.plugin_utils._text import shorten
 
 # Cell statuses, in the order the report shows them.
@@ -30,7 +31,7 @@ _META = ("title", "setting", "want", "profile", "follows", "refs", "module", "op
 _TEXT_LIMIT = 300
 
 
-class ReportInputError(ValueError):
+class ReportInputError(WinAuthError):
     """A compliance row or a host record does not have the documented shape."""
 
 
