@@ -75,12 +75,23 @@ def test_insecure_fleet_converges_then_nothing_changes(fresh: Lab, play, playboo
         assert audit.results[host]["summary"]["high"] == 0, audit.results[host]["findings"]
 
 
-def test_a_host_reached_with_basic_ends_hardened_not_refused(fresh: Lab, play, tmp_path: Path) -> None:
+def _policy(lab: Lab, host: str, subkey: str) -> dict[str, Any]:
+    node = lab.state(host)["registry"]["HKEY_LOCAL_MACHINE"]
+    for part in (POLICIES + subkey).split("\\"):
+        node = node.get("subkeys", {}).get(part, {})
+    return {v["name"]: v["data"] for v in node.get("values", [])}
+
+
+def test_a_host_reached_with_basic_ends_hardened_not_refused(fresh: Lab, play, playbook, tmp_path: Path) -> None:
     assert _auth(fresh, "win01")["Basic"] == "true"
     run = play(PLAYBOOK, {"hardening_report_dir": str(tmp_path)}, hosts={"win01": {}})
     assert run.rc == 0, run.output
-    assert _auth(fresh, "win01")["Basic"] == "false"
-    assert fresh.state("win01")["config"]["Service"]["AllowUnencrypted"] == "false"
+    # Basic and unencrypted traffic are off by policy now (the policy value wins over the local leaf) ...
+    assert _policy(fresh, "win01", "Service")["AllowBasic"] == 0
+    assert _policy(fresh, "win01", "Service")["AllowUnencryptedTraffic"] == 0
+    # ... and the host really refuses the connection the inventory still describes.
+    refused = playbook("winrm_info", hosts={"win01": {}}).results["win01"]
+    assert refused.get("unreachable") is True and "basic" in refused["msg"].lower(), refused
     cells = _cells(_report(tmp_path), "win01")
     assert cells["WINRM-SVC-BASIC"]["status"] == "fixed"
     entry = [h for h in _report(tmp_path)["hosts"] if h["name"] == "win01"][0]
@@ -102,15 +113,17 @@ def test_basic_stays_when_the_fallback_does_not_work(fresh: Lab, play, tmp_path:
 
 
 def test_group_policy_values_are_reported_as_such_never_fixed(fresh: Lab, play, tmp_path: Path) -> None:
-    # win03: Basic and AllowUnencrypted off by Group Policy; plant a non-compliant GPO value on win02.
-    fresh.set_state("win02", _plant_dword(fresh.state("win02"), POLICIES + "Client", "AllowBasic", 1))
-    before = fresh.state("win02")["config"]["Client"]["Auth"]
-    run = play(PLAYBOOK, {"hardening_report_dir": str(tmp_path), "hardening_fail": False},
-               hosts={"win02": {}, "win03": {}})
+    # A domain GPO ("WinRM legacy") delivers AllowBasic=1 to win02: the role must not "fix" it locally.
+    state = _plant_dword(fresh.state("win02"), POLICIES + "Service", "AllowBasic", 1)
+    state["domain_member"] = True
+    state["group_policy"] = [{"name": "WinRM legacy", "guid": "{31B2F340-016D-11D2-945F-00C04FB984F9}",
+                              "values": [["Software\\Policies\\Microsoft\\Windows\\WinRM\\Service", "AllowBasic"]]}]
+    fresh.set_state("win02", state)
+    run = play(PLAYBOOK, {"hardening_report_dir": str(tmp_path), "hardening_fail": False}, hosts={"win02": {}})
     assert run.rc == 0, run.output
-    report = _report(tmp_path)
-    assert _cells(report, "win03")["WINRM-SVC-BASIC"]["status"] == "gpo"
-    assert _cells(report, "win03")["WINRM-SVC-UNENCRYPTED"]["status"] == "gpo"
-    assert _cells(report, "win02")["WINRM-CLI-BASIC"]["status"] == "gpo"
-    assert fresh.state("win02")["config"]["Client"]["Auth"].get("Basic") == before.get("Basic")
-    assert not any(c["status"] == "fixed" and c["source"] == "gpo" for h in report["hosts"] for c in h["cells"])
+    cells = _cells(_report(tmp_path), "win02")
+    assert cells["WINRM-SVC-BASIC"]["status"] == "gpo" and cells["WINRM-SVC-BASIC"]["source"] == "gpo"
+    assert "change it in the GPO" in cells["WINRM-SVC-BASIC"]["reason"]
+    assert _policy(fresh, "win02", "Service")["AllowBasic"] == 1  # untouched
+    assert cells["WINRM-SVC-RUNAS"]["status"] == "fixed"  # what no GPO delivers is still hardened
+    assert not any(c["status"] == "fixed" and c["source"] == "gpo" for c in cells.values())

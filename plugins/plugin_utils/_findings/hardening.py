@@ -22,6 +22,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
+from ansible_collections.winauth.winrm.plugins.plugin_utils._findings.credssp import target_host
 from ansible_collections.winauth.winrm.plugins.plugin_utils._findings.engine import Entry, Finding, Rule, Scope
 from ansible_collections.winauth.winrm.plugins.plugin_utils._winrm.config import (
     trusted_hosts_entries,
@@ -171,6 +172,25 @@ def _credssp_server_ok(reading: Reading, want: object, scope: Scope) -> bool:
     return reading.actual is want or scope.is_jump_host()
 
 
+def _read_credssp_client(posture: Posture) -> Reading:
+    """The CredSSP client role and every WinRM delegation target: ``["client role on", "wsman/*"]``."""
+    entries = sorted({e for lst in posture.delegation.lists.values() if lst.enabled is not False
+                      for e in lst.wsman_entries})
+    on = ["client role on"] if posture.config.value("client.auth.credssp") is True else []
+    return Reading(on + entries, "gpo" if posture.config.is_gpo("client.auth.credssp") else "local")
+
+
+def _credssp_client_ok(reading: Reading, want: object, scope: Scope) -> bool:
+    """Baseline: no wildcard delegation target; strict: no client role, no target. Declared clients pass
+    (their exact scope is the credssp_scoped role's job)."""
+    if scope.is_client():
+        return True
+    found = reading.actual if isinstance(reading.actual, list) else []
+    if want == "off":
+        return not found
+    return not any("*" in target_host(str(e)) for e in found if e != "client role on")
+
+
 _ALL = "CIS 2022 v4 / STIG V2R3 / Microsoft Server 2025"
 _WINAUTH = "winauth (no public baseline covers it)"
 
@@ -240,6 +260,12 @@ CONTROLS: dict[str, Control] = {c.setting: c for c in (
     Control("WINRM-SVC-CREDSSP", "WinRM service: CredSSP only on declared jump hosts", "service.auth.credssp", False,
             _WINAUTH, (), "winauth.winrm.winrm_credssp", "role: server, state: disabled", profile="strict",
             finding="WINRM-SVC-CREDSSP", read=_read_leaf("service.auth.credssp"), judge=_credssp_server_ok),
+    # Added by the hardening branch: the delegation lists' wildcard targets are the lab's (and the
+    # field's) high finding no baseline row covers; strict: CredSSP off everywhere not declared.
+    Control("WINRM-CLI-CREDSSP", "CredSSP client: no wildcard delegation (strict: off unless a declared client)",
+            "client.auth.credssp", "no wildcard target", _WINAUTH, (), "winauth.winrm.winrm_credssp",
+            "role: client, state: disabled", strict=("off", _WINAUTH), finding="WINRM-CLI-CREDSSP-WILDCARD",
+            read=_read_credssp_client, judge=_credssp_client_ok),
     Control("WINRM-CLI-TRUSTEDHOSTS", "WinRM client: TrustedHosts without wildcards", "client.trusted_hosts",
             "no wildcard", _WINAUTH, (), "winauth.winrm.winrm_trusted_hosts", "entries",
             strict=("empty", _WINAUTH), finding="WINRM-CLI-TRUSTEDHOSTS-WILDCARD",

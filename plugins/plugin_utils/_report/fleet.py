@@ -113,6 +113,8 @@ def plan(compliance: Any, switches: Mapping[str, Any], exempt: Mapping[str, str]
             gpo.append(control)
         elif control in exempt:
             skipped[control] = shorten(exempt[control], _TEXT_LIMIT)
+        elif row["status"] == "fail" and not row.get("module"):
+            skipped[control] = "report only: no module of this collection sets it (the finding says how)"
         elif not _on(switches.get(control, True)):
             skipped[control] = "turned off (%s: false)" % switch_var(control)
         elif row["status"] == "fail":

@@ -10,6 +10,7 @@ from typing import Any
 
 import yaml
 
+from ansible_collections.winauth.winrm.plugins.plugin_utils._findings.hardening import CONTROLS
 from ansible_collections.winauth.winrm.plugins.plugin_utils._report.fleet import patch_var, switch_var
 
 ROLE = Path(__file__).resolve().parents[3] / "roles" / "hardening"
@@ -24,35 +25,54 @@ def _patches() -> list[dict[str, Any]]:
     return [t for t in _load("tasks", "patch.yml") if " | PATCH | " in t["name"]]
 
 
-def test_switches_defaults_and_argument_spec_agree() -> None:
+def test_one_switch_per_control_of_the_table_in_defaults_vars_and_argument_spec() -> None:
     switches = _load("vars", "main.yml")["hardening_switches"]
     defaults = _load("defaults", "main.yml")
     options = _load("meta", "argument_specs.yml")["argument_specs"]["main"]["options"]
-    # the CredSSP scope is the credssp_scoped role's own variables (no default here: not ours to prefix)
-    assert set(defaults) == set(options) - {"credssp_scoped_clients", "credssp_scoped_jump_hosts"}
+    assert list(switches) == [c.id for c in CONTROLS.values()]
+    # the CredSSP scope is the credssp_scoped role's own variables (no default here: not ours to prefix);
+    # the HTTPS listener's certificate and name are per host, without a default
+    assert set(defaults) == set(options) - {"credssp_scoped_clients", "credssp_scoped_jump_hosts",
+                                            "hardening_https_certificate_thumbprint", "hardening_https_hostname"}
     for control, expression in switches.items():
         var = switch_var(control)
         assert expression == "{{ %s }}" % var
         assert defaults[var] is True and options[var]["type"] == "bool" and options[var]["default"] is True
         assert options[var]["description"][0].startswith(control + ": ")
-    per_control = {k for k in defaults if k.startswith("hardening_winrm_")}
-    assert per_control == {switch_var(c) for c in switches}
+    assert {k for k in defaults if k.startswith("hardening_winrm_")} == {switch_var(c) for c in switches}
 
 
-def test_one_patch_task_per_control_named_tagged_registered() -> None:
-    switches = _load("vars", "main.yml")["hardening_switches"]
-    tasks = _patches()
-    assert [t["name"].split(" | ")[0] for t in tasks if t["name"].split(" | ")[0] in switches] \
-        and {t["name"].split(" | ")[0] for t in tasks} == set(switches)
-    for task in tasks:
-        control = task["name"].split(" | ")[0]
-        assert re.fullmatch(r"[A-Z0-9-]+ \| PATCH \| \S.*", task["name"]), task["name"]
-        assert task["register"] == patch_var(control)
-        assert task["when"] == "'%s' in hardening_plan.todo" % control
-        assert control in task["tags"] and PROFILES & set(task["tags"]), task["tags"]
-        module = next(k for k in task if k.startswith("winauth.winrm."))
-        assert module in ("winauth.winrm.winrm_auth", "winauth.winrm.winrm_credssp", "winauth.winrm.winrm_policy",
-                          "winauth.winrm.winrm_trusted_hosts", "winauth.winrm.winrm_listener")
+def _args(option: str) -> dict[str, str]:
+    """``role: server, state: disabled`` -> {"role": "server", "state": "disabled"}."""
+    return dict(part.split(": ", 1) for part in option.split(", "))
+
+
+def test_one_patch_task_per_enforceable_control_with_the_row_s_module_and_option() -> None:
+    tasks = {t["name"].split(" | ")[0]: t for t in _patches()}
+    enforced = {c.id: c for c in CONTROLS.values() if c.module}
+    assert set(tasks) == set(enforced)  # WINRM-SVC-ROOTSDDL has no module: report only
+    for control_id, task in tasks.items():
+        control = enforced[control_id]
+        assert task["name"] == "%s | PATCH | %s" % (control_id, control.title.replace(": ", " - "))
+        assert task["when"] == "'%s' in hardening_plan.todo" % control_id
+        assert task["tags"][:2] == [control_id, control.profile] and len(task["tags"]) == 3
+        if "ansible.builtin.import_tasks" in task:  # the listener sequence: every module task of it
+            inner = _load("tasks", task["ansible.builtin.import_tasks"])
+            modules = {k for t in inner for k in t if k.startswith("winauth.winrm.")}
+            assert control.module in modules
+            assert all(control.option in t[control.module] for t in inner if control.module in t)
+            assert patch_var(control_id) in [t.get("register") for t in inner]
+            continue
+        assert task["register"] == patch_var(control_id)
+        assert control.module in task, (control_id, control.module)
+        args = task[control.module]
+        if control.module == "winauth.winrm.winrm_policy":
+            assert control.option in args or control.option in str(args.get("absent"))
+            assert "hardening_plan.want['%s']" % control_id in str(args)
+        elif control.module == "winauth.winrm.winrm_credssp":
+            assert {k: str(v) for k, v in args.items() if k in ("role", "state")} == _args(control.option or "")
+        else:
+            assert control.option in args
 
 
 def test_report_mode_reads_once_and_never_patches() -> None:
