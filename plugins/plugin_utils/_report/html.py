@@ -30,7 +30,7 @@ td.s{font-weight:600;text-align:center}
 .s-pass{background:#dff3e0}.s-fixed{background:#cfe6ff}.s-fail{background:#ffd7d5}
 .s-gpo{background:#efe2ff}.s-skipped{background:#eeeeee;color:#555}
 ul.totals{list-style:none;padding:0;display:flex;gap:1em}ul.totals li{padding:.3em .7em;border-radius:4px}
-.meta{color:#555}.err{color:#a00}
+.meta{color:#555}.err{color:#a00}td code{word-break:break-all;font-size:.9em}#controls td:nth-child(3){max-width:26em}
 """
 
 
