@@ -4,17 +4,21 @@
 
 from __future__ import annotations
 
-import datetime
+from dataclasses import replace
 from functools import partial
 from typing import Any
 
 from ansible_collections.winauth.winrm.plugins.modules.winrm_listener import ARGUMENT_SPEC
 from ansible_collections.winauth.winrm.plugins.plugin_utils._action import ActionContext, WSManAction, display
+from ansible_collections.winauth.winrm.plugins.plugin_utils._errors import WinAuthError
 from ansible_collections.winauth.winrm.plugins.plugin_utils._winrm.certificate import (
     STORE,
     Certificate,
+    choose,
     normalise_thumbprint,
+    problems,
     read_certificate,
+    read_store,
 )
 from ansible_collections.winauth.winrm.plugins.plugin_utils._winrm.computer import read_computer_system
 from ansible_collections.winauth.winrm.plugins.plugin_utils._winrm.listener import (
@@ -52,7 +56,7 @@ def wanted_from(args: dict[str, Any], existing: Listener | None, fqdn: str | Non
         fqdn: the host's FQDN, the hostname of a new HTTPS listener (None: not needed).
 
     Raises:
-        SettingsError: an option that does not fit the transport, or a missing thumbprint.
+        SettingsError: an option that does not fit the transport.
     """
     transport = args["transport"].upper()
     address = normalise_address(args["address"])
@@ -65,10 +69,6 @@ def wanted_from(args: dict[str, Any], existing: Listener | None, fqdn: str | Non
         raise SettingsError("certificate_thumbprint is for https listeners: an HTTP listener has no certificate "
                             "(Windows refuses one, 0x803380EB); remove the option or set transport: https")
     if transport == "HTTPS" and existing is None:
-        if thumbprint is None:
-            raise SettingsError(
-                "creating an HTTPS listener needs certificate_thumbprint: the thumbprint of a certificate in "
-                "LocalMachine\\My issued for the host's name (Get-ChildItem Cert:\\LocalMachine\\My lists them)")
         hostname = hostname if hostname is not None else fqdn
     return Wanted(transport, address, port=args["port"] or DEFAULT_PORTS[transport], hostname=hostname,
                   enabled=args["enabled"], certificate_thumbprint=thumbprint)
@@ -84,27 +84,52 @@ def host_fqdn(client: WSManClient) -> str | None:
     return computer.dns_host_name
 
 
-def certificate_problems(cert: Certificate | None, thumbprint: str, hostname: str,
-                         now: datetime.datetime | None = None) -> list[str]:
-    """Why ``cert`` cannot serve an HTTPS listener named ``hostname`` (empty when it can)."""
-    if cert is None:
-        return ["the certificate %s is not in %s: import it with its private key (Import-PfxCertificate "
-                "-CertStoreLocation Cert:\\LocalMachine\\My), or give the thumbprint of one that is"
-                % (thumbprint, STORE)]
-    problems = []
-    moment = now or datetime.datetime.now(datetime.UTC)
-    if cert.expired(moment):
-        problems.append("the certificate %s expired on %s" % (thumbprint, cert.not_after_iso))
-    elif cert.not_before > moment:
-        problems.append("the certificate %s is not valid before %s" % (thumbprint, cert.not_before.isoformat()))
-    if hostname and not cert.matches(hostname):
-        problems.append("the certificate %s is for %s, not for hostname %r: set hostname to one of its names, or use "
-                        "a certificate issued for %s" % (thumbprint, ", ".join(cert.names()) or "(no name)",
-                                                         hostname, hostname))
-    if not cert.server_auth:
-        problems.append("the certificate %s is not valid for server authentication (its Enhanced Key Usage lacks "
-                        "Server Authentication, 1.3.6.1.5.5.7.3.1)" % thumbprint)
-    return problems
+def pick_certificate(client: WSManClient, hostname: str) -> str:
+    """The thumbprint of the certificate of LocalMachine\\My that fits ``hostname`` best.
+
+    What ``winrm quickconfig -transport:https`` does when no thumbprint is given; one EnumKey plus
+    one GetBinaryValue per certificate in the store.
+
+    Raises:
+        SettingsError: no certificate fits; the message lists each one and why not.
+    """
+    store = read_store(Registry(client))
+    chosen = choose(store, hostname)
+    if chosen is not None:
+        return chosen.thumbprint
+    why = ["%s (%s)" % (c.thumbprint, "; ".join(problems(c, c.thumbprint, hostname))
+                        or "no private key linked in the store") for c in store]
+    raise SettingsError(
+        "no certificate in %s can serve an HTTPS listener for hostname %r (it needs one that is valid now, for "
+        "server authentication, with its private key, issued for that name): %s. Enrol or import one, or give "
+        "certificate_thumbprint" % (STORE, hostname, "; ".join(why) if why else "the store is empty"))
+
+
+def checked_certificate(client: WSManClient, change: ListenerPlan) -> dict[str, Certificate | None]:
+    """Read the certificate the HTTPS listener will name (one request) and refuse one that cannot serve it.
+
+    Checked when the write puts the certificate to use: a create, or a change of the thumbprint, the
+    hostname or ``Enabled``, leaving the listener enabled. Windows itself checks only that the store
+    has it and that its CN is the hostname.
+
+    Returns:
+        ``{thumbprint: certificate or None}`` for the result's facts (empty for HTTP).
+
+    Raises:
+        SettingsError: naming every problem of the certificate.
+    """
+    after = change.after
+    if after is None or not after.is_https or not after.certificate_thumbprint:
+        return {}
+    thumbprint = after.certificate_thumbprint.upper()
+    cert = read_certificate(Registry(client), thumbprint)
+    put_to_use = ("CertificateThumbprint", "Hostname", "Enabled")
+    in_use = change.operation == "create" or any(n in change.values for n in put_to_use)
+    found = problems(cert, thumbprint, after.hostname) if in_use and after.enabled else []
+    if found:
+        raise SettingsError("refusing to %s the %s: %s" % ("create" if change.operation == "create" else "change",
+                                                           after.describe(), "; ".join(found)))
+    return {thumbprint: cert}
 
 
 def _step(client: WSManClient, change: ListenerPlan, selectors: dict[str, str]) -> Step:
@@ -134,21 +159,12 @@ class ActionModule(WSManAction):
         existing = find(before_all, normalise_address(args["address"]), transport)
         needs_fqdn = args["state"] == "present" and transport == "HTTPS" and existing is None and not args["hostname"]
         wanted = wanted_from(args, existing, host_fqdn(ctx.client) if needs_fqdn else None)
+        if wanted.present and transport == "HTTPS" and existing is None and wanted.certificate_thumbprint is None:
+            wanted = replace(wanted, certificate_thumbprint=pick_certificate(ctx.client, wanted.hostname or ""))
         change = plan(before_all, wanted)
         names = [n for n in (ctx.host, ctx.settings.host) if n]
 
-        certificates: dict[str, Certificate | None] = {}
-        after = change.after
-        if after is not None and after.is_https and after.certificate_thumbprint:
-            thumbprint = after.certificate_thumbprint.upper()
-            cert = certificates[thumbprint] = read_certificate(Registry(ctx.client), thumbprint)
-            touches = change.operation == "create" or any(
-                name in change.values for name in ("CertificateThumbprint", "Hostname", "Enabled"))
-            problems = certificate_problems(cert, thumbprint, after.hostname) if touches and after.enabled else []
-            if problems:
-                raise SettingsError("refusing to %s the %s: %s" % (
-                    "create" if change.operation == "create" else "change", after.describe(), "; ".join(problems)))
-
+        certificates = checked_certificate(ctx.client, change)
         result: dict[str, Any] = {"changed": change.operation is not None, "changes": list(change.changes)}
         if ctx.diff and change.operation is not None:
             result["diff"] = {"before": _shown(change.before), "after": _shown(change.after)}
@@ -163,14 +179,14 @@ class ActionModule(WSManAction):
         subject = change.before if change.before is not None else change.after
         steps = [_step(ctx.client, change, subject.selectors if subject is not None else wanted.selectors)]
         outcome = apply(steps)
-        if reasons:
+        if reasons and outcome.error is None:
+            # The path this task used is gone: report what the host acknowledged, without a re-read.
             display.warning("%s: forced listener change may have cut this controller's connection: %s"
                             % (ctx.host, "; ".join(reasons)))
-            return {**result, "changed": outcome.error is None or result["changed"],
-                    **self._report(apply_plan(before_all, change), change, certificates, names)}
+            return {**result, **self._report(apply_plan(before_all, change), change, certificates, names)}
         try:
             fresh = read_listeners(ctx.client)
-        except ProtocolError as e:
+        except WinAuthError as e:
             if outcome.error is not None:
                 return {**result, **partial_result(ctx.host, outcome.applied, outcome.not_applied, outcome.error,
                                                    "fix the cause, then re-run this task", reread_error=e)}

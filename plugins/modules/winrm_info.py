@@ -16,8 +16,12 @@ description:
     the fix, plus the posture as the C(winauth_winrm) fact so the AWX/Tower fact cache keeps it.
   - With O(fail_on) it doubles as an ad-hoc compliance check that fails exactly the hosts with a
     finding at or above that severity.
-  - Typically four WS-Management round trips per host; a CredSSP delegation policy adds one per
-    policy value.
+  - Every HTTPS listener reports the certificate it names in C(LocalMachine\My) (subject, SAN, issuer,
+    validity, days to expiry, self-signed, whether it carries a name the play uses for the host), read
+    from the store's registry value through C(StdRegProv) - Windows has no WS-Management or WMI class for
+    the certificate store.
+  - Typically four WS-Management round trips per host, plus one per HTTPS listener (its certificate); a
+    CredSSP delegation policy adds one per policy value.
 options:
   fail_on:
     description:
@@ -107,7 +111,13 @@ ansible_facts:
         winrs: {allow_remote_shell_access: true}
         listeners:
           - {address: "*", transport: HTTP, port: 5985, hostname: "", enabled: true, url_prefix: wsman,
-             certificate_thumbprint: "", listening_on: ["10.0.0.5"], source: local}
+             certificate_thumbprint: "", listening_on: ["10.0.0.5"], source: local, certificate: null}
+          - {address: "*", transport: HTTPS, port: 5986, hostname: win01.lab.test, enabled: true, url_prefix: wsman,
+             certificate_thumbprint: 2BD142A7D13196269264AD6BE0F8EC8DA172FF9E, listening_on: ["10.0.0.5"],
+             source: local, certificate: {thumbprint: 2BD142A7D13196269264AD6BE0F8EC8DA172FF9E, found: true,
+             subject: CN=win01.lab.test, san: [win01.lab.test, win01], issuer: CN=Lab Issuing CA, self_signed: false,
+             not_before: "2026-01-01T00:00:00Z", not_after: "2027-01-01T00:00:00Z", days_to_expiry: 31,
+             server_auth: true, has_private_key: true, name_matches: true, store: LocalMachine\My}}
         credential_delegation: {configured: false, lists: {}, flags: {}}
         computer: {name: WIN01, dns_host_name: win01, domain: lab.test, part_of_domain: true, workgroup: ""}
         gpo_controlled:

@@ -55,7 +55,10 @@ options:
     description:
       - HTTPS - the SHA-1 thumbprint of the certificate in C(LocalMachine\My), 40 hexadecimal digits.
         Spaces, colons and the invisible mark certlm.msc puts in front of a copied thumbprint are removed.
-      - Required to create an HTTPS listener; an existing one keeps its certificate when omitted.
+      - When omitted to create an HTTPS listener, the module picks the certificate of C(LocalMachine\My) that
+        fits O(hostname) - valid now, for server authentication, with its private key, issued for that name;
+        CA-issued before self-signed, then the latest expiry - as C(winrm quickconfig -transport:https) does
+        (one request, plus one per certificate in the store). An existing listener keeps its certificate.
       - Must not be given for HTTP.
     type: str
   enabled:

@@ -247,3 +247,18 @@ def test_a_write_the_host_refuses_is_reported_from_a_fresh_read(fresh: Lab, play
     assert "2150858882" in result["msg"] or "cannot find the certificate" in result["msg"], result["msg"]
     assert result["applied"] == [] and len(result["not_applied"]) == 1
     assert https_of(fresh.state("win02"))["CertificateThumbprint"] == fresh.hosts["win02"]["thumbprint"]
+
+
+def test_create_https_without_a_thumbprint_picks_the_certificate_for_the_hostname(fresh: Lab, playbook) -> None:
+    fresh.add_certificate("win02", subject="win02.lab.test", san=["win02.lab.test"], self_signed=True)
+    fresh.add_certificate("win02", subject="win02.lab.test", san=["win02.lab.test"], not_after=-1)
+    assert playbook("winrm_listener", {"transport": "https", "state": "absent"},
+                    hosts={"win02": {}}).results["win02"]["changed"] is True
+    created = playbook("winrm_listener", {"transport": "https", "hostname": "win02.lab.test"},
+                       hosts={"win02": {}}).results["win02"]
+    assert created["changed"] is True and not created.get("failed"), created
+    # The CA-issued, valid one of the three, as winrm quickconfig -transport:https would choose.
+    assert created["listener"]["certificate_thumbprint"] == fresh.hosts["win02"]["thumbprint"]
+    args = {"transport": "https", "address": "IP:" + fresh.hosts["win02"]["address"], "hostname": "nope.lab.test"}
+    nothing = playbook("winrm_listener", args, hosts={"win02": {}}).results["win02"]
+    assert nothing.get("failed") is True and "no certificate in LocalMachine\\My can serve" in nothing["msg"]

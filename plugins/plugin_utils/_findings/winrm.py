@@ -101,8 +101,9 @@ def _https_listener(p: Posture, _scope: Scope) -> Iterator[Finding]:
             "Without an HTTPS listener the server is not authenticated by a certificate; NTLM clients cannot "
             "tell a rogue server from the real one, and Basic or CredSSP-over-HTTP have no transport protection.",
             "create an HTTPS listener with a CA-issued certificate whose CN is the host's FQDN: "
-            "winrm create winrm/config/Listener?Address=*+Transport=HTTPS "
-            "@{Hostname=\"<fqdn>\";CertificateThumbprint=\"<thumbprint>\"}",
+            "winauth.winrm.winrm_listener: {transport: https, hostname: <fqdn>, certificate_thumbprint: "
+            "<thumbprint>} (or winrm create winrm/config/Listener?Address=*+Transport=HTTPS "
+            "@{Hostname=\"<fqdn>\";CertificateThumbprint=\"<thumbprint>\"})",
         )
 
 

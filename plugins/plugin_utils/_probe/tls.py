@@ -25,6 +25,7 @@ from typing import Any
 from ansible_collections.winauth.winrm.plugins.plugin_utils._kerberos.predict import is_ip
 from ansible_collections.winauth.winrm.plugins.plugin_utils._probe.step import Step, ok, problem, skip
 from ansible_collections.winauth.winrm.plugins.plugin_utils._text import shorten
+from ansible_collections.winauth.winrm.plugins.plugin_utils._winrm.certificate import dns_name_matches
 
 try:
     from cryptography import x509
@@ -135,13 +136,7 @@ def name_matches(name: str, facts: CertFacts) -> bool:
     if is_ip(name):
         wanted = ipaddress.ip_address(name.strip("[]"))
         return any(ipaddress.ip_address(ip) == wanted for ip in facts.ip_addresses)
-    host = name.lower().rstrip(".")
-    for pattern in (n.lower().rstrip(".") for n in facts.dns_names):
-        if pattern == host:
-            return True
-        if pattern.startswith("*.") and "." in host and host.split(".", 1)[1] == pattern[2:]:
-            return True
-    return False
+    return any(dns_name_matches(pattern, name) for pattern in facts.dns_names)
 
 
 def channel_binding(facts: CertFacts | None, transports: tuple[str, ...], send_cbt: bool) -> str:

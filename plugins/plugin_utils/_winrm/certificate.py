@@ -32,11 +32,16 @@ import struct
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from cryptography import x509
-from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
-from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+try:
+    from cryptography import x509
+    from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
+    from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+    HAS_CRYPTOGRAPHY = True
+except ImportError:  # pragma: no cover - an ansible-core dependency; reported when a certificate is parsed
+    HAS_CRYPTOGRAPHY = False
 
 from ansible_collections.winauth.winrm.plugins.plugin_utils._wsman.errors import (
+    MissingLibraryError,
     ParseError,
     ProtocolError,
     SettingsError,
@@ -84,7 +89,7 @@ def _iso(moment: datetime.datetime) -> str:
     return _utc(moment).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def _name_matches(pattern: str, name: str) -> bool:
+def dns_name_matches(pattern: str, name: str) -> bool:
     """RFC 6125 matching of one DNS name: a wildcard only as the whole left-most label."""
     pattern, name = pattern.lower().rstrip("."), name.lower().rstrip(".")
     if pattern == name:
@@ -131,18 +136,27 @@ class Certificate:
         return self.san or ((self.common_name,) if self.common_name else ())
 
     def matches(self, name: str) -> bool:
-        """Whether ``name`` (a DNS name or an IP address) is one this certificate is for.
+        """Whether a client validating the certificate accepts it for ``name`` (a DNS name or an IP address).
 
-        Like WinRM's own listener check, the subject CN counts too, even when SANs exist.
+        RFC 6125, as Python's ssl/urllib3 check it: the SAN DNS names (the subject CN only when there
+        are none), an IP address against the SAN IP addresses.
         """
         try:
             ip = ipaddress.ip_address(name.strip("[]"))
         except ValueError:
-            return any(_name_matches(pattern, name) for pattern in (*self.san, self.common_name) if pattern)
+            return any(dns_name_matches(pattern, name) for pattern in self.names())
         return str(ip) in self.san_ips
 
     def matches_any(self, names: Iterable[str]) -> bool:
         return any(self.matches(n) for n in names if n)
+
+    def names_listener(self, hostname: str) -> bool:
+        """Whether an HTTPS listener with this ``Hostname`` may use the certificate.
+
+        WinRM compares the Hostname with the subject CN (fault 2150858985 otherwise, REFERENCE.md);
+        a SAN DNS name is accepted too, so a client that validates (SAN first) also gets a match.
+        """
+        return any(dns_name_matches(pattern, hostname) for pattern in (self.common_name, *self.san) if pattern)
 
     def days_to_expiry(self, now: datetime.datetime | None = None) -> int:
         """Whole days until ``not_after`` (negative once expired)."""
@@ -175,7 +189,11 @@ class Certificate:
 
         Raises:
             ParseError: the bytes are not an X.509 certificate.
+            MissingLibraryError: the cryptography package is not installed on the controller.
         """
+        if not HAS_CRYPTOGRAPHY:
+            raise MissingLibraryError("reading the listener certificate needs the Python package cryptography on the "
+                                      "controller (pip install cryptography; ansible-core normally brings it)")
         try:
             cert = x509.load_der_x509_certificate(der)
             cns = cert.subject.get_attributes_for_oid(NameOID.COMMON_NAME)
@@ -209,6 +227,65 @@ class Certificate:
             server_auth=server_auth,
             has_private_key=has_private_key,
         )
+
+
+def problems(cert: Certificate | None, thumbprint: str, hostname: str,
+             now: datetime.datetime | None = None) -> list[str]:
+    """Why ``cert`` cannot serve an HTTPS listener named ``hostname`` (empty when it can).
+
+    Args:
+        cert: the certificate, or None when the store has none with ``thumbprint``.
+        thumbprint: for the messages.
+        hostname: the listener's Hostname ("" skips the name check, as Windows does).
+        now: the time to judge validity at (default: now).
+    """
+    if cert is None:
+        return ["the certificate %s is not in %s: import it with its private key (Import-PfxCertificate "
+                "-CertStoreLocation Cert:\\LocalMachine\\My), or give the thumbprint of one that is"
+                % (thumbprint, STORE)]
+    found = []
+    moment = now or datetime.datetime.now(datetime.UTC)
+    if cert.expired(moment):
+        found.append("the certificate %s expired on %s" % (thumbprint, cert.not_after_iso))
+    elif cert.not_before > moment:
+        found.append("the certificate %s is not valid before %s" % (thumbprint, cert.not_before.isoformat()))
+    if hostname and not cert.names_listener(hostname):
+        found.append("the certificate %s is for %s, not for hostname %r: set hostname to one of its names, or use "
+                     "a certificate issued for %s" % (thumbprint, ", ".join(cert.names()) or "(no name)",
+                                                      hostname, hostname))
+    if not cert.server_auth:
+        found.append("the certificate %s is not valid for server authentication (its Enhanced Key Usage lacks "
+                     "Server Authentication, 1.3.6.1.5.5.7.3.1)" % thumbprint)
+    return found
+
+
+def read_store(registry: Registry) -> tuple[Certificate, ...]:
+    """Every certificate of LocalMachine\\My: one EnumKey, then one GetBinaryValue per certificate.
+
+    Keys whose name is not a thumbprint, or whose Blob is missing or malformed, are skipped.
+    """
+    found = []
+    for name in registry.enum_keys(STORE_KEY) or []:
+        if not is_thumbprint(name):
+            continue
+        try:
+            cert = read_certificate(registry, name)
+        except ProtocolError:
+            continue  # not a certificate Windows could use either
+        if cert is not None:
+            found.append(cert)
+    return tuple(found)
+
+
+def choose(certificates: Iterable[Certificate], hostname: str,
+           now: datetime.datetime | None = None) -> Certificate | None:
+    """The certificate ``winrm quickconfig -transport:https`` would take for ``hostname``.
+
+    Fit: no :func:`problems`, and a private key. Preferred: CA-issued over self-signed, then the
+    latest ``not_after``.
+    """
+    fit = [c for c in certificates if c.has_private_key and not problems(c, c.thumbprint, hostname, now)]
+    return max(fit, key=lambda c: (not c.self_signed, c.not_after), default=None)
 
 
 def _self_signed(cert: x509.Certificate) -> bool:

@@ -162,7 +162,7 @@ def issue(pki_dir: Path, spec: dict[str, Any]) -> tuple[dict[str, Any], bytes]:
     cert_file.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
     key_file.write_bytes(_key_pem(key))
     key_file.chmod(0o600)
-    dns_names = [subject_cn, *(n for n in san if not _is_ip(n))]
+    dns_names = list(dict.fromkeys([subject_cn, *(n for n in san if not _is_ip(n))]))
     entry = {"thumbprint": thumbprint, "subject": f"CN={subject_cn}", "dns_names": dns_names,
              "cert_file": str(cert_file), "key_file": str(key_file), "store": "LocalMachine\\My"}
     return entry, der

@@ -2,13 +2,15 @@
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 from __future__ import annotations
 
+import socket
 from typing import Any
 
 import pytest
 
 from ansible_collections.winauth.winrm.plugins.plugin_utils._winrm.change import Change
 from ansible_collections.winauth.winrm.plugins.plugin_utils._winrm.config import LEAVES, Value
-from ansible_collections.winauth.winrm.plugins.plugin_utils._winrm.lockout import cut_reasons
+from ansible_collections.winauth.winrm.plugins.plugin_utils._winrm.listener import Listener, Wanted, plan
+from ansible_collections.winauth.winrm.plugins.plugin_utils._winrm.lockout import cut_reasons, listener_cut_reasons
 from ansible_collections.winauth.winrm.plugins.plugin_utils._wsman.settings import build_settings
 
 HTTP: dict[str, Any] = dict(port=5985)
@@ -112,3 +114,70 @@ def test_unknown_auth_used_only_checks_transport_independent_rules() -> None:
     settings = build_settings("h", port=5985, username="u", transport="basic")
     assert cut_reasons(settings, "", [Change("service.auth.basic", True, False, False)]) == []
     assert len(cut_reasons(settings, "", [Change("service.allow_unencrypted", True, False, False)])) == 1
+
+
+# --------------------------------------------------------------------------- listeners
+
+HTTPS_ANY = Listener(address="*", transport="HTTPS", port=5986, hostname="win01", certificate_thumbprint="AB" * 20)
+HTTP_ANY = Listener(address="*", transport="HTTP", port=5985)
+ADDR = frozenset({"10.0.0.5"})
+
+
+def listener_reasons(listeners: list[Listener], want: Wanted, scheme_port: int = 5986,
+                     addresses: frozenset[str] | None = ADDR) -> list[str]:
+    settings = build_settings("10.0.0.5", port=scheme_port, username="u", password="pw", transport="ntlm")
+    return listener_cut_reasons(settings, "ntlm", plan(listeners, want), addresses)
+
+
+# (listeners, wanted, connection port, cut?)
+LISTENER_TABLE: list[tuple[list[Listener], Wanted, int, bool]] = [
+    ([HTTP_ANY, HTTPS_ANY], Wanted("HTTPS", "*", present=False), 5986, True),
+    ([HTTP_ANY, HTTPS_ANY], Wanted("HTTPS", "*", port=5986, enabled=False), 5986, True),
+    ([HTTP_ANY, HTTPS_ANY], Wanted("HTTPS", "*", port=443), 5986, True),
+    ([HTTP_ANY, HTTPS_ANY], Wanted("HTTPS", "*", port=5986, hostname="other"), 5986, False),
+    ([HTTP_ANY, HTTPS_ANY], Wanted("HTTP", "*", present=False), 5986, False),  # the other transport
+    ([HTTP_ANY, HTTPS_ANY], Wanted("HTTP", "*", port=5985, enabled=False), 5986, False),
+    ([HTTP_ANY, HTTPS_ANY], Wanted("HTTP", "*", present=False), 5985, True),
+    ([HTTP_ANY], Wanted("HTTPS", "*", port=5986, certificate_thumbprint="AB" * 20), 5985, False),  # create
+    # a listener on another address does not carry a connection to 10.0.0.5
+    ([Listener(address="IP:10.0.0.9", transport="HTTPS", port=5986)], Wanted("HTTPS", "IP:10.0.0.9", present=False),
+     5986, False),
+    ([Listener(address="IP:10.0.0.5", transport="HTTPS", port=5986)], Wanted("HTTPS", "IP:10.0.0.5", present=False),
+     5986, True),
+    # a MAC listener may carry it: refused
+    ([Listener(address="MAC:00-15-5D-01-02-03", transport="HTTPS", port=5986)],
+     Wanted("HTTPS", "MAC:00-15-5D-01-02-03", present=False), 5986, True),
+    # already disabled: it carries nothing
+    ([Listener(address="*", transport="HTTPS", port=5986, enabled=False)], Wanted("HTTPS", "*", present=False),
+     5986, False),
+    # another port than the connection's
+    ([Listener(address="*", transport="HTTPS", port=443)], Wanted("HTTPS", "*", present=False), 5986, False),
+]
+
+
+@pytest.mark.parametrize(("listeners", "want", "port", "cut"), LISTENER_TABLE)
+def test_listener_cut_truth_table(listeners: list[Listener], want: Wanted, port: int, cut: bool) -> None:
+    assert bool(listener_reasons(listeners, want, port)) is cut
+
+
+def test_unresolvable_target_counts_every_address_form(monkeypatch: pytest.MonkeyPatch) -> None:
+    def no_dns(*_args: object, **_kw: object) -> None:
+        raise socket.gaierror("no such host")
+
+    monkeypatch.setattr(socket, "getaddrinfo", no_dns)
+    ip_listener = [Listener(address="IP:10.0.0.9", transport="HTTPS", port=5986)]
+    settings = build_settings("win01.invalid", port=5986, username="u", password="pw", transport="ntlm")
+    change = plan(ip_listener, Wanted("HTTPS", "IP:10.0.0.9", present=False))
+    assert listener_cut_reasons(settings, "ntlm", change)  # cannot tell where it connects: refuse
+    # A target given as an IP address needs no lookup.
+    settings = build_settings("10.0.0.5", port=5986, username="u", password="pw", transport="ntlm")
+    assert listener_cut_reasons(settings, "ntlm", change) == []
+
+
+def test_listener_reason_texts() -> None:
+    (deleted,) = listener_reasons([HTTP_ANY, HTTPS_ANY], Wanted("HTTPS", "*", present=False))
+    assert deleted == ("deleting the HTTPS listener *:5986 would cut the connection this task runs on (ntlm over HTTPS "
+                       "to https://10.0.0.5:5986/wsman)")
+    disabled, moved = listener_reasons([HTTPS_ANY], Wanted("HTTPS", "*", port=443, enabled=False))
+    assert disabled.startswith("disabling the HTTPS listener *:5986")
+    assert moved.startswith("moving the HTTPS listener *:5986 to port 443") and "create the new listener first" in moved

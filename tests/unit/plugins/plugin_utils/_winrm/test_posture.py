@@ -22,6 +22,7 @@ from ansible_collections.winauth.winrm.plugins.plugin_utils._wsman.client import
 from ansible_collections.winauth.winrm.plugins.plugin_utils._wsman.errors import ProtocolError
 from ansible_collections.winauth.winrm.plugins.plugin_utils._wsman.registry import STDREGPROV_URI
 from ansible_collections.winauth.winrm.plugins.plugin_utils._wsman.xml import NS, to_bytes
+from ansible_collections.winauth.winrm.tests.unit.certs import blob_of, make_der, thumb
 from ansible_collections.winauth.winrm.tests.unit.helpers import ENDPOINT, FakeSender, Sent, config_element
 
 ENUM_NS = 'xmlns:n="%s"' % NS["n"]
@@ -142,3 +143,44 @@ def test_computer_system_workgroup_and_empty() -> None:
     assert (cs.name, cs.domain, cs.part_of_domain, cs.workgroup, cs.dns_host_name) == (
         "WS01", "WORKGROUP", False, "WORKGROUP", "")
     assert read_computer_system(client) is None
+
+
+def test_gather_reads_each_https_certificate_once() -> None:
+    der = make_der(cn="win01.lab.test", san=("win01.lab.test", "win01"))
+    thumbprint = thumb(der)
+
+    def https(port: int, tp: str) -> str:
+        return listener("IP:10.0.0.%d" % port, "HTTPS", port, "").replace(
+            "<cfg:CertificateThumbprint/>", "<cfg:CertificateThumbprint>%s</cfg:CertificateThumbprint>" % tp)
+
+    base = FakeHost(to_bytes(config_element()), listener("*", "HTTP", 5985) + https(5986, thumbprint)
+                    + https(5987, thumbprint) + https(5988, "B" * 40) + https(5989, "../x"))
+    asked: list[str] = []
+
+    def responder(request: Sent) -> str:
+        if request.action != STDREGPROV_URI + "/GetBinaryValue":
+            return base(request)
+        assert request.body is not None
+        key = request.body.findtext("{%s}sSubKeyName" % STDREGPROV_URI) or ""
+        assert request.body.findtext("{%s}sValueName" % STDREGPROV_URI) == "Blob"
+        asked.append(key)
+        data = blob_of(der) if key.endswith(thumbprint) else b""
+        values = "".join("<p:uValue>%d</p:uValue>" % b for b in data) or '<p:uValue xsi:nil="true"/>'
+        return ('<p:GetBinaryValue_OUTPUT xmlns:p="%s" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">%s'
+                "<p:ReturnValue>%d</p:ReturnValue></p:GetBinaryValue_OUTPUT>"
+                % (STDREGPROV_URI, values, 0 if data else 2))
+
+    sender = FakeSender(responder=responder)
+    posture = gather(WSManClient(sender, ENDPOINT))
+    # Four reads, then one GetBinaryValue per distinct well-formed thumbprint.
+    assert sender.round_trips == 6
+    assert asked == ["SOFTWARE\\Microsoft\\SystemCertificates\\MY\\Certificates\\" + thumbprint,
+                     "SOFTWARE\\Microsoft\\SystemCertificates\\MY\\Certificates\\" + "B" * 40]
+    assert set(posture.certificates) == {thumbprint, "B" * 40, "../X"}
+    assert posture.certificates["B" * 40] is None and posture.certificates["../X"] is None
+    facts = posture.as_facts(["win01"])["listeners"]
+    assert [li["certificate"] for li in facts][0] is None  # type: ignore[index]
+    first = facts[1]["certificate"]  # type: ignore[index]
+    assert first["found"] is True and first["thumbprint"] == thumbprint and first["name_matches"] is True
+    assert facts[3]["certificate"] == {"thumbprint": "B" * 40, "found": False,  # type: ignore[index]
+                                       "store": "LocalMachine\\My"}

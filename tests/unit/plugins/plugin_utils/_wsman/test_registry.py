@@ -83,6 +83,23 @@ def test_get_string() -> None:
     assert client.calls[0][1] == "GetStringValue"
 
 
+def test_get_binary() -> None:
+    r, client = registry({"ReturnValue": "0", "uValue": ["48", "130", "0", "255"]}, {"ReturnValue": "2"},
+                         {"ReturnValue": "0"})
+    assert r.get_binary(KEY, "Blob") == bytes([48, 130, 0, 255])
+    assert r.get_binary(KEY, "Missing") is None
+    assert r.get_binary(KEY, "Empty") == b""  # an empty array is xsi:nil: no elements at all
+    assert client.calls[0] == (reg.STDREGPROV_URI, "GetBinaryValue",
+                               {"hDefKey": reg.HKLM, "sSubKeyName": KEY, "sValueName": "Blob"})
+
+
+@pytest.mark.parametrize("byte", ["256", "-1", "x", "1.5"])
+def test_get_binary_refuses_what_is_not_a_byte(byte: str) -> None:
+    r, _client = registry({"ReturnValue": "0", "uValue": ["1", byte]})
+    with pytest.raises(ProtocolError, match="returned a value that is not bytes"):
+        r.get_binary(KEY, "Blob")
+
+
 def test_access_denied_is_registry_error() -> None:
     r, _sent = registry({"ReturnValue": "5"})
     with pytest.raises(reg.RegistryError) as info:
