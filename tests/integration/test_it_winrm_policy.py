@@ -164,7 +164,8 @@ def test_compliance_insecure_host_then_hardened(fresh: Lab, playbook) -> None:
 
     # win02 (defaults) with every baseline control applied through the modules the rows name.
     wanted: dict[str, Any] = {}
-    for row in _compliance(playbook("winrm_info", {"profile": "baseline"}, hosts={"win02": {}}).results["win02"]).values():
+    audit = playbook("winrm_info", {"profile": "baseline"}, hosts={"win02": {}}).results["win02"]
+    for row in _compliance(audit).values():
         if row["status"] == "fail" and row["module"] == "winauth.winrm.winrm_policy":
             wanted[row["option"]] = row["want"]
     wanted.setdefault("service_ipv4_filter", "*")
