@@ -103,7 +103,8 @@ def _rows(posture: Posture, profile: str = "baseline", scope: Scope | None = Non
 
 HARDENED_POLICY = {
     "service_allow_auto_config": True, "service_disable_run_as": True,
-    "allow_encryption_oracle": "force_updated_clients", "allow_protected_creds": True, "local_account_token_filter_policy": False,
+    "allow_encryption_oracle": "force_updated_clients", "allow_protected_creds": True,
+    "local_account_token_filter_policy": False,
 }
 
 FILTERS = {"service.ipv4_filter": "*", "service.ipv6_filter": "*"}
