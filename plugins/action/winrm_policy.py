@@ -8,8 +8,8 @@ from functools import partial
 from typing import Any
 
 from ansible_collections.winauth.winrm.plugins.modules.winrm_policy import ARGUMENT_SPEC
-from ansible_collections.winauth.winrm.plugins.plugin_utils._errors import WinAuthError
 from ansible_collections.winauth.winrm.plugins.plugin_utils._action import ActionContext, WSManAction, display
+from ansible_collections.winauth.winrm.plugins.plugin_utils._errors import WinAuthError
 from ansible_collections.winauth.winrm.plugins.plugin_utils._winrm.change import Change
 from ansible_collections.winauth.winrm.plugins.plugin_utils._winrm.config import WinRMConfig, read_config
 from ansible_collections.winauth.winrm.plugins.plugin_utils._winrm.lockout import (

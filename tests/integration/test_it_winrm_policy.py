@@ -167,9 +167,7 @@ def test_compliance_insecure_host_then_hardened(fresh: Lab, playbook) -> None:
     audit = playbook("winrm_info", {"profile": "baseline"}, hosts={"win02": {}}).results["win02"]
     for row in _compliance(audit).values():
         if row["status"] == "fail" and row["module"] == "winauth.winrm.winrm_policy":
-            wanted[row["option"]] = row["want"]
-    wanted.setdefault("service_ipv4_filter", "*")
-    wanted.setdefault("service_ipv6_filter", "*")
+            wanted.update({row["option"]: row["want"], **row["also"]})
     applied = playbook("winrm_policy", wanted, hosts={"win02": {}}).results["win02"]
     assert applied["changed"] is True and not applied.get("failed"), applied
     fresh.reset_counters("win02")

@@ -121,7 +121,7 @@ def test_a_hardened_host_passes_every_baseline_control() -> None:
     assert "WINRM-WINRS-SHELL" not in rows and "WINRM-SVC-CREDSSP" not in rows
     row = rows["WINRM-SVC-BASIC"]
     assert set(row) == {"control", "title", "setting", "want", "actual", "follows", "refs", "profile", "status",
-                        "source", "module", "option"}
+                        "source", "module", "option", "also"}
     assert row["module"] == "winauth.winrm.winrm_policy" and row["option"] == "service_allow_basic"
 
 
@@ -133,6 +133,8 @@ def test_strict_wants_more() -> None:
     assert failing == {"WINRM-SVC-CBT", "WINRM-CLI-TRUSTEDHOSTS", "WINRM-LISTENER-HTTPS", "WINRM-SVC-AUTOCONFIG",
                        "WINRM-WINRS-SHELL"}
     assert rows["WINRM-SVC-AUTOCONFIG"]["want"] is None and "strict" in rows["WINRM-SVC-AUTOCONFIG"]["follows"]
+    assert rows["WINRM-SVC-AUTOCONFIG"]["also"] == {}  # deleting it needs no filter
+    assert _rows(posture)["WINRM-SVC-AUTOCONFIG"]["also"] == {"service_ipv4_filter": "*", "service_ipv6_filter": "*"}
     assert rows["WINRM-SVC-CBT"]["want"] == "strict" and rows["WINRM-SVC-CBT"]["actual"] == "relaxed"
     # Strict channel binding passes the baseline's "relaxed" control.
     strict_cbt = _with_policy(make_posture({"service.auth.cbt_hardening_level": "Strict"}), HARDENED_POLICY)
