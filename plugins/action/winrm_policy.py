@@ -9,6 +9,7 @@ from typing import Any
 
 from ansible_collections.winauth.winrm.plugins.modules.winrm_policy import ARGUMENT_SPEC
 from ansible_collections.winauth.winrm.plugins.plugin_utils._action import ActionContext, WSManAction, display
+from ansible_collections.winauth.winrm.plugins.plugin_utils._errors import WinAuthError
 from ansible_collections.winauth.winrm.plugins.plugin_utils._winrm.change import Change
 from ansible_collections.winauth.winrm.plugins.plugin_utils._winrm.config import WinRMConfig, read_config
 from ansible_collections.winauth.winrm.plugins.plugin_utils._winrm.lockout import (
@@ -152,12 +153,19 @@ class ActionModule(WSManAction):
             display.warning("%s: forced change may have cut this controller's connection: %s"
                             % (ctx.host, "; ".join(reasons)))
             return result
-        after = read_policy(registry)
+        finish = "fix the cause, then re-run this task (it applies only what is still missing)"
+        try:
+            after = read_policy(registry)
+        except WinAuthError as e:
+            if outcome.error is None:
+                raise
+            # The cause (access lost, the host gone) often stops the read-back too: report what was acknowledged.
+            return {**result, **partial_result(ctx.host, outcome.applied, outcome.not_applied, outcome.error, finish,
+                                               reread_error=e)}
         if outcome.error is not None:
             applied, not_applied = classify(steps, after)
-            return {**result, **partial_result(ctx.host, applied, not_applied, outcome.error,
-                                               "fix the cause, then re-run this task (it applies only what is "
-                                               "still missing)"), "policy": after.as_dict()}
+            return {**result, **partial_result(ctx.host, applied, not_applied, outcome.error, finish),
+                    "policy": after.as_dict()}
         _applied, missing = classify(steps, after)
         if missing:
             raise ProtocolError("the host accepted the writes but still lacks: %s" % "; ".join(missing),

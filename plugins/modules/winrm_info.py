@@ -186,7 +186,8 @@ compliance:
       type: str
     source: {description: C(gpo) (a domain GPO delivers it), C(local) or C(default) (not configured)., type: str}
     module: {description: The module that enforces it (null when none does)., type: str}
-    option: {description: The option of that module., type: str}
+    option: {description: The option of that module (want null - delete the value with its O(absent) list)., type: str}
+    also: {description: Options to set in the same task (AllowAutoConfig needs its filters)., type: dict}
   sample:
     - {control: WINRM-SVC-BASIC, title: "WinRM service: Basic authentication off",
        setting: HKLM\SOFTWARE\Policies\Microsoft\Windows\WinRM\Service\AllowBasic, want: false, actual: true,

@@ -7,7 +7,7 @@ from __future__ import annotations
 DOCUMENTATION = r"""
 module: winrm_policy
 short_description: Set the WinRM, CredSSP and remote-UAC Group Policy registry values, lockout-safe
-version_added: 0.4.0
+version_added: 0.3.0
 description:
   - Writes the registry values the WinRM Group Policies set (C(HKLM\SOFTWARE\Policies\Microsoft\Windows\WinRM\...)),
     the CredSSP encryption oracle, remote credential guard and remote UAC, through WMI C(StdRegProv) over

@@ -7,7 +7,7 @@ from __future__ import annotations
 DOCUMENTATION = r"""
 module: winrm_trusted_hosts
 short_description: Manage the WinRM client's TrustedHosts list, without wildcards
-version_added: 0.4.0
+version_added: 0.3.0
 description:
   - Adds, removes or sets exactly the entries of the WinRM client's C(TrustedHosts) list
     (C(winrm/config/client), one WS-Management Put), the hosts this machine's WinRM client will

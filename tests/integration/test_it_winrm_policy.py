@@ -164,11 +164,10 @@ def test_compliance_insecure_host_then_hardened(fresh: Lab, playbook) -> None:
 
     # win02 (defaults) with every baseline control applied through the modules the rows name.
     wanted: dict[str, Any] = {}
-    for row in _compliance(playbook("winrm_info", {"profile": "baseline"}, hosts={"win02": {}}).results["win02"]).values():
+    audit = playbook("winrm_info", {"profile": "baseline"}, hosts={"win02": {}}).results["win02"]
+    for row in _compliance(audit).values():
         if row["status"] == "fail" and row["module"] == "winauth.winrm.winrm_policy":
-            wanted[row["option"]] = row["want"]
-    wanted.setdefault("service_ipv4_filter", "*")
-    wanted.setdefault("service_ipv6_filter", "*")
+            wanted.update({row["option"]: row["want"], **row["also"]})
     applied = playbook("winrm_policy", wanted, hosts={"win02": {}}).results["win02"]
     assert applied["changed"] is True and not applied.get("failed"), applied
     fresh.reset_counters("win02")
@@ -199,3 +198,34 @@ def test_plain_audit_keeps_its_request_budget(fresh: Lab, playbook) -> None:
     fresh.reset_counters("win02")
     audited = playbook("winrm_info", {"profile": "baseline"}, hosts={"win02": {}}).results["win02"]
     assert audited["wsman_round_trips"] == fresh.requests("win02") == 7
+
+
+def test_a_write_that_stops_part_way_says_what_the_host_has(fresh: Lab, playbook) -> None:
+    # Just before the TrustedHostsList write, policy filters the built-in Administrator's remote token:
+    # that write and the read-back are refused (access denied); AllowBasic was already written.
+    fresh.arm_registry_value("win02", "SetStringValue wmi/root/default/StdRegProv",
+                             "HKLM\\SOFTWARE\\Microsoft\\Windows\\CurrentVersion\\Policies\\System",
+                             "FilterAdministratorToken", 1)
+    run = playbook("winrm_policy", {"service_allow_basic": False, "client_trusted_hosts": "jump01.lab.test"},
+                   hosts={"win02": {}}).results["win02"]
+    assert run["failed"] is True and run["changed"] is True and "Traceback" not in str(run), run
+    assert [c.split(":")[0] for c in run["applied"]] == ["service_allow_basic"]
+    assert [c.split(":")[0] for c in run["not_applied"]] == ["client_trusted_hosts"]
+    assert "partly changed" in run["msg"] and "could not be read back" in run["msg"], run["msg"]
+    state = fresh.state("win02")
+    assert _values(state, "SOFTWARE\\Policies\\Microsoft\\Windows\\WinRM\\Service")["AllowBasic"] == ("REG_DWORD", 0)
+    assert "TrustedHostsList" not in _values(state, "SOFTWARE\\Policies\\Microsoft\\Windows\\WinRM\\Client")
+
+
+def test_rootsddl_and_trusted_hosts_patterns_are_judged(fresh: Lab, playbook) -> None:
+    state = fresh.state("win03")
+    state["config"]["Service"]["RootSDDL"] = "O:NSG:BAD:P(A;;GA;;;BA)(A;;GR;;;IU)(A;;GX;;;AU)S:P(AU;FA;GA;;;WD)"
+    state["config"]["Client"]["TrustedHosts"] = "10.0.0.*,build01.lab.test"
+    fresh.set_state("win03", state)
+    result = playbook("winrm_info", {"profile": "baseline"}, hosts={"win03": {}}).results["win03"]
+    rows = _compliance(result)
+    assert rows["WINRM-SVC-ROOTSDDL"]["status"] == "fail" and rows["WINRM-CLI-TRUSTEDHOSTS"]["status"] == "fail"
+    found = {f["id"]: f for f in result["findings"]}
+    assert found["WINRM-SVC-ROOTSDDL-BROAD"]["value"] == ["Authenticated Users (S-1-5-11: GX)"]
+    assert found["WINRM-CLI-TRUSTEDHOSTS-WILDCARD"]["value"] == ["10.0.0.*"]
+    assert "WINRM-CLI-TRUSTEDHOSTS-ANY" not in found

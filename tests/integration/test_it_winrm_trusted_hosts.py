@@ -40,14 +40,16 @@ def test_present_exact_absent_check_mode_and_idempotence(fresh: Lab, playbook) -
 def test_wildcards_refused_unless_allowed_and_removable(fresh: Lab, playbook) -> None:
     before = fresh.state_bytes("win02")
     for pattern in ("*", "*.corp.example", "10.0.0.*"):
-        run = playbook("winrm_trusted_hosts", {"entries": ["a.lab.test", pattern]}, hosts={"win02": {}}).results["win02"]
+        run = playbook("winrm_trusted_hosts", {"entries": ["a.lab.test", pattern]},
+                       hosts={"win02": {}}).results["win02"]
         assert run["failed"] is True and repr(pattern) in run["msg"] and "allow_wildcard" in run["msg"], run
     assert fresh.state_bytes("win02") == before
     allowed = playbook("winrm_trusted_hosts", {"entries": ["*.lab.test"], "allow_wildcard": True},
                        hosts={"win02": {}}).results["win02"]
     assert allowed["changed"] is True and allowed["trusted_hosts"] == ["*.lab.test"], allowed
     # win01's leftover '*' is removed without allow_wildcard.
-    removed = playbook("winrm_trusted_hosts", {"entries": ["*"], "state": "absent"}, hosts={"win01": {}}).results["win01"]
+    removed = playbook("winrm_trusted_hosts", {"entries": ["*"], "state": "absent"},
+                       hosts={"win01": {}}).results["win01"]
     assert removed["changed"] is True and removed["trusted_hosts"] == [] and _trusted(fresh, "win01") == "", removed
 
 

@@ -20,7 +20,7 @@ STIG = Windows Server 2022 STIG V2R3.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from ansible_collections.winauth.winrm.plugins.plugin_utils._findings.credssp import target_host
 from ansible_collections.winauth.winrm.plugins.plugin_utils._findings.engine import Entry, Finding, Rule, Scope
@@ -63,6 +63,8 @@ class Control:
             ``*``, which WINRM-CLI-TRUSTEDHOSTS-ANY reports).
         read: how to read the setting; None for a :data:`OPTIONS` row named by ``option``.
         judge: pass predicate (reading, want, scope); None for "equal to want or in accept".
+        also: options the enforcing task must set together with ``option`` (AllowAutoConfig=1
+            needs its filters in the same winrm_policy task, or the service listens nowhere).
     """
 
     id: str
@@ -85,6 +87,7 @@ class Control:
     when: str = ""
     fix: str = ""
     remedy: str = ""
+    also: dict[str, object] = field(default_factory=dict)
 
     def wanted(self, profile: str) -> tuple[object, str]:
         """``(want, follows)`` under ``profile``."""
@@ -219,7 +222,8 @@ CONTROLS: dict[str, Control] = {c.setting: c for c in (
     Control("WINRM-SVC-AUTOCONFIG", "WinRM service: remote management through WinRM (AllowAutoConfig)",
             _path("service_allow_auto_config"), True, "Microsoft Server 2025",
             ("CIS 2022 v4 18.10.89.2.2", "CIS 2025 v1 18.10.90.2.2"), POLICY, "service_allow_auto_config",
-            strict=(None, "winauth strict (HTTPS-only listeners; CIS's Disabled would cut remote management)")),
+            strict=(None, "winauth strict (HTTPS-only listeners; CIS's Disabled would cut remote management)"),
+            also={"service_ipv4_filter": "*", "service_ipv6_filter": "*"}),
     Control("WINRM-SVC-AUTOCONFIG-IPV4", "WinRM service: AllowAutoConfig IPv4 filter",
             _path("service_ipv4_filter"), "*", "Microsoft Server 2025", (), POLICY, "service_ipv4_filter"),
     Control("WINRM-SVC-AUTOCONFIG-IPV6", "WinRM service: AllowAutoConfig IPv6 filter",
@@ -301,7 +305,8 @@ def compliance(posture: Posture, profile: str, scope: Scope | None = None) -> li
     """One row per control of ``profile``, in table order (the ``compliance`` result of winrm_info).
 
     Status: ``pass``; ``gpo`` when it fails on a value a domain GPO delivers (the role must not
-    "fix" it locally); ``fail`` otherwise.
+    "fix" it locally); ``fail`` otherwise. ``want`` None means "not configured": enforce it with
+    ``winrm_policy: {absent: [<option>]}``; ``also`` lists options to set in the same task.
     """
     scope = scope or Scope()
     rows = []
@@ -315,7 +320,7 @@ def compliance(posture: Posture, profile: str, scope: Scope | None = None) -> li
             "control": control.id, "title": control.title, "setting": control.setting, "want": want,
             "actual": reading.actual, "follows": follows, "refs": list(control.refs), "profile": control.profile,
             "status": "pass" if ok else "gpo" if reading.source == "gpo" else "fail", "source": reading.source,
-            "module": control.module, "option": control.option,
+            "module": control.module, "option": control.option, "also": dict(control.also) if want is not None else {},
         })
     return rows
 
