@@ -127,3 +127,33 @@ def test_group_policy_values_are_reported_as_such_never_fixed(fresh: Lab, play, 
     assert _policy(fresh, "win02", "Service")["AllowBasic"] == 1  # untouched
     assert cells["WINRM-SVC-RUNAS"]["status"] == "fixed"  # what no GPO delivers is still hardened
     assert not any(c["status"] == "fixed" and c["source"] == "gpo" for c in cells.values())
+
+
+STRICT = {"hardening_profile": "strict", "credssp_scoped_clients": ["win02"], "credssp_scoped_jump_hosts": ["win03"]}
+
+
+def test_strict_https_only_and_credssp_in_scope_then_idempotent(fresh: Lab, play, playbook, tmp_path: Path) -> None:
+    first = play(PLAYBOOK, {**STRICT, "hardening_report_dir": str(tmp_path / "1")})
+    assert first.rc == 0, first.output
+    report = _report(tmp_path / "1")
+    assert report["profile"] == "strict" and report["totals"]["fail"] == 0, \
+        [(h["name"], c) for h in report["hosts"] for c in h["cells"] if c["status"] == "fail"]
+    win02 = _cells(report, "win02")
+    assert win02["WINRM-LISTENER-HTTPS"]["status"] == "fixed"  # HTTP listener gone, after HTTPS was verified
+    shell = win02["WINRM-WINRS-SHELL"]
+    assert shell["status"] == "skipped" and "hardening_no_remote_shell_ok" in shell["reason"]
+    assert _cells(report, "win01")["WINRM-SVC-CREDSSP"]["status"] == "fixed"  # not a declared jump host
+    assert any("switched to HTTPS" in n for h in report["hosts"] if h["name"] == "win02" for n in h["notes"])
+
+    # win02 is reachable over HTTPS only now; its HTTP listener is gone.
+    over_https = {"ansible_winrm_scheme": "https", "ansible_port": fresh.hosts["win02"]["https_port"]}
+    info = playbook("winrm_info", hosts={"win02": over_https}).results["win02"]
+    assert {li["transport"] for li in info["ansible_facts"]["winauth_winrm"]["listeners"]
+            if li["source"] == "local"} == {"HTTPS"}, info
+    assert playbook("winrm_info", hosts={"win02": {}}).results["win02"].get("unreachable") is True
+
+    # The second run starts from the inventory that still says HTTP (win02) and Basic (win01).
+    second = play(PLAYBOOK, {**STRICT, "hardening_report_dir": str(tmp_path / "2")})
+    assert second.rc == 0, second.output
+    assert all(recap(second.output)[h]["changed"] == 0 for h in HOSTS), second.output
+    assert _report(tmp_path / "2")["totals"]["fixed"] == 0

@@ -96,8 +96,9 @@ def plan(compliance: Any, switches: Mapping[str, Any], exempt: Mapping[str, str]
             CredSSP jump host, a host that is not Kerberos-ready, ...).
 
     Returns:
-        ``{"todo": [ids to patch, table order], "want": {id: wanted value},
-        "skipped": {id: reason}, "gpo": [ids Group Policy delivers]}``.
+        ``{"todo": [ids to patch, table order], "want": {id: wanted value}, "also": {id: {option:
+        value}} (what the enforcing task sets in the same write), "skipped": {id: reason},
+        "gpo": [ids Group Policy delivers]}``.
 
     Raises:
         ReportInputError: the table is malformed.
@@ -107,8 +108,10 @@ def plan(compliance: Any, switches: Mapping[str, Any], exempt: Mapping[str, str]
     skipped: dict[str, str] = {}
     gpo: list[str] = []
     want: dict[str, Any] = {}
+    also: dict[str, Any] = {}
     for control, row in _rows(compliance, "plan").items():
         want[control] = row.get("want")
+        also[control] = dict(row["also"]) if isinstance(row.get("also"), Mapping) else {}
         if row["status"] == "gpo":
             gpo.append(control)
         elif control in exempt:
@@ -119,7 +122,7 @@ def plan(compliance: Any, switches: Mapping[str, Any], exempt: Mapping[str, str]
             skipped[control] = "turned off (%s: false)" % switch_var(control)
         elif row["status"] == "fail":
             todo.append(control)
-    return {"todo": todo, "want": want, "skipped": skipped, "gpo": gpo}
+    return {"todo": todo, "want": want, "also": also, "skipped": skipped, "gpo": gpo}
 
 
 def _on(value: Any) -> bool:

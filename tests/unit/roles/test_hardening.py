@@ -67,6 +67,8 @@ def test_one_patch_task_per_enforceable_control_with_the_row_s_module_and_option
         args = task[control.module]
         if control.module == "winauth.winrm.winrm_policy":
             assert control.option in args or control.option in str(args.get("absent"))
+            for option in control.also:  # set together in the same write, from the row
+                assert args[option] == "{{ hardening_plan.also['%s'].%s | default(omit) }}" % (control_id, option)
             assert "hardening_plan.want['%s']" % control_id in str(args)
         elif control.module == "winauth.winrm.winrm_credssp":
             assert {k: str(v) for k, v in args.items() if k in ("role", "state")} == _args(control.option or "")

@@ -34,6 +34,14 @@ def test_plan_patches_failing_enabled_controls_only() -> None:
                               "WINRM-SVC-CBT": "not Kerberos-ready"}
     assert got["gpo"] == ["WINRM-SVC-CREDSSP"]  # never patched: the GPO would win anyway
     assert got["want"]["WINRM-SVC-CBT"] == "Relaxed"
+    assert got["also"]["WINRM-SVC-BASIC"] == {}
+    auto = row("WINRM-SVC-AUTOCONFIG", "fail", None, True, also={"service_ipv4_filter": "*"})
+    assert plan([auto], {})["also"] == {"WINRM-SVC-AUTOCONFIG": {"service_ipv4_filter": "*"}}
+
+
+def test_report_only_rows_are_skipped_with_the_reason() -> None:
+    got = plan([row("WINRM-SVC-ROOTSDDL", "fail", "O:NS...", "BA, RM", module=None, option=None)], {})
+    assert got["todo"] == [] and got["skipped"]["WINRM-SVC-ROOTSDDL"].startswith("report only")
 
 
 @pytest.mark.parametrize("switch", ["false", "no", 0, False])
