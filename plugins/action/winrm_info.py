@@ -20,9 +20,12 @@ def _aliases(task_vars: dict[str, Any], names: list[str]) -> frozenset[str]:
     found = set()
     for name in names:
         found.add(str(name).lower())
+        # Not an inventory host: the name alone. Ask before indexing: on ansible-core 2.19+
+        # hostvars[<unknown host>] is a lazy undefined whose .get() fails outside a template
+        # context ("A required TemplateContext context is not active"), not a KeyError.
         try:
-            address = hostvars[name].get("ansible_host")
-        except (KeyError, TypeError):  # not an inventory host: the name alone
+            address = hostvars[name].get("ansible_host") if name in hostvars else None
+        except (KeyError, TypeError):
             address = None
         if address:
             found.add(str(address).lower())

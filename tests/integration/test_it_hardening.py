@@ -157,3 +157,15 @@ def test_strict_https_only_and_credssp_in_scope_then_idempotent(fresh: Lab, play
     assert second.rc == 0, second.output
     assert all(recap(second.output)[h]["changed"] == 0 for h in HOSTS), second.output
     assert _report(tmp_path / "2")["totals"]["fixed"] == 0
+
+
+def test_strict_requires_kerberos_on_a_kerberos_ready_host_no_silent_fallback(fresh: Lab, play, tmp_path: Path) -> None:
+    # win02 is declared Kerberos-ready, but this workgroup lab has no KDC: only NTLM works.
+    # (Only win02 is in the inventory: the declared jump host win03 is not, which winrm_info must take.)
+    run = play(PLAYBOOK, {**STRICT, "hardening_report_dir": str(tmp_path)},
+               hosts={"win02": {"hardening_kerberos_ready": True}})
+    assert run.rc != 0 and recap(run.output)["win02"]["failed"] == 1, run.output
+    assert "is Kerberos-ready, so the strict profile requires Kerberos, but the controller reached it with ntlm" \
+        in run.output
+    (entry,) = _report(tmp_path)["hosts"]
+    assert entry["connection"]["auth"] == "ntlm" and any("Kerberos required" in n for n in entry["notes"])
