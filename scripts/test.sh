@@ -128,7 +128,7 @@ build_install() {  # every module, plugin and role renders from the built and in
 
 tarball_contents() {  # the lab, the benchmark and the dev tooling stay out of the collection artifact
   local bad
-  bad=$(tar -tzf "$1" | grep -E '^(extensions/molecule|tests/(lab|benchmark|integration|output)|tests/sanity/offline_get_pip\.py|scripts|requirements-dev\.txt|pyproject\.toml|\.(ci|venv|build|lab|ansible|git))')
+  bad=$(tar -tzf "$1" | grep -E '^(extensions/molecule|tests/(lab|benchmark|browser|integration|output)|tests/sanity/offline_get_pip\.py|scripts|requirements-dev\.txt|pyproject\.toml|\.(ci|venv|build|lab|ansible|git))')
   [ -z "$bad" ] || { echo "build_ignore (galaxy.yml) lets these into the tarball:"; echo "$bad" | head; return 1; }
 }
 
