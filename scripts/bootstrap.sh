@@ -32,6 +32,15 @@ if ((${#missing[@]})); then
   "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -qq
   "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
+# Optional: the headless browser that checks the hardening report page (scripts/test.sh step "browser").
+# A machine that cannot install it still bootstraps; test.sh then says NOT RUN.
+if ! dpkg-query -W -f='${Status}' chromium 2>/dev/null | grep -q 'install ok installed'; then
+  sudo=(); [ "$(id -u)" = 0 ] || sudo=(sudo)
+  echo "bootstrap: installing Debian package chromium (the report page test)"
+  { command -v sudo >/dev/null || [ "$(id -u)" = 0 ]; } &&
+    "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium >/dev/null ||
+    echo "bootstrap: WARNING: chromium could not be installed; scripts/test.sh will not run the report page test" >&2
+fi
 
 if (($# == 0)); then
   venv=.venv line=""

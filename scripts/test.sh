@@ -128,7 +128,7 @@ build_install() {  # every module, plugin and role renders from the built and in
 
 tarball_contents() {  # the lab, the benchmark and the dev tooling stay out of the collection artifact
   local bad
-  bad=$(tar -tzf "$1" | grep -E '^(extensions/molecule|tests/(lab|benchmark|integration|output)|tests/sanity/offline_get_pip\.py|scripts|requirements-dev\.txt|pyproject\.toml|\.(ci|venv|build|lab|ansible|git))')
+  bad=$(tar -tzf "$1" | grep -E '^(extensions/molecule|tests/(lab|benchmark|browser|integration|output)|tests/sanity/offline_get_pip\.py|scripts|requirements-dev\.txt|pyproject\.toml|\.(ci|venv|build|lab|ansible|git))')
   [ -z "$bad" ] || { echo "build_ignore (galaxy.yml) lets these into the tarball:"; echo "$bad" | head; return 1; }
 }
 
@@ -139,6 +139,11 @@ molecule_all() {  # every role scenario: create/destroy start and stop a lab of 
   grep -E "^(DETAILS|SCENARIO RECAP)|: (actions|Executed)|CRITICAL|ERROR" "$ROOT/.build/molecule.log" |
     grep -v "default/molecule.yml' glob failed" | tail -25
   return $rc
+}
+
+browser() {  # the hardening report page in headless Chromium: renders, counts equal the JSON, a screenshot
+  python -m pytest -q -p no:cacheprovider -s tests/browser 2>&1 | tee "$ROOT/.build/browser.log" | grep -E "screenshot|passed|failed|Error" | tail -5
+  return "${PIPESTATUS[0]}"
 }
 
 # The labs listen on fixed loopback addresses: where it can, pytest runs in a private network
@@ -203,6 +208,11 @@ fi
 step "ansible-lint (production)" lint
 step "galaxy build + install + ansible-doc" build_install
 step "molecule (extensions/molecule)" molecule_all
+if command -v chromium >/dev/null || command -v chromium-browser >/dev/null; then
+  step "report page in headless Chromium" browser
+else
+  not_run "the hardening report page test: no chromium on this machine (apt-get install chromium)"
+fi
 pytest_run .build/pytest.log tests/unit tests/lab/tests tests/integration
 
 echo "=== summary"

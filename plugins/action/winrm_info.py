@@ -9,6 +9,7 @@ from typing import Any
 from ansible_collections.winauth.winrm.plugins.modules.winrm_info import ARGUMENT_SPEC
 from ansible_collections.winauth.winrm.plugins.plugin_utils._action import ActionContext, WSManAction
 from ansible_collections.winauth.winrm.plugins.plugin_utils._findings.engine import SEVERITIES, Scope, exceeds
+from ansible_collections.winauth.winrm.plugins.plugin_utils._findings.hardening import compliance
 from ansible_collections.winauth.winrm.plugins.plugin_utils._findings.host import evaluate
 from ansible_collections.winauth.winrm.plugins.plugin_utils._winrm.posture import Posture, gather
 
@@ -19,9 +20,12 @@ def _aliases(task_vars: dict[str, Any], names: list[str]) -> frozenset[str]:
     found = set()
     for name in names:
         found.add(str(name).lower())
+        # Not an inventory host: the name alone. Ask before indexing: on ansible-core 2.19+
+        # hostvars[<unknown host>] is a lazy undefined whose .get() fails outside a template
+        # context ("A required TemplateContext context is not active"), not a KeyError.
         try:
-            address = hostvars[name].get("ansible_host")
-        except (KeyError, TypeError):  # not an inventory host: the name alone
+            address = hostvars[name].get("ansible_host") if name in hostvars else None
+        except (KeyError, TypeError):
             address = None
         if address:
             found.add(str(address).lower())
@@ -48,7 +52,8 @@ class ActionModule(WSManAction):
     ARGUMENT_SPEC = ARGUMENT_SPEC
 
     def execute(self, ctx: ActionContext) -> dict[str, Any]:
-        posture = gather(ctx.client)
+        profile = ctx.args.get("profile")
+        posture = gather(ctx.client, policy=profile is not None)
         scope = scope_of(ctx, posture)
         findings = evaluate(posture, scope)
         auth = ctx.transport.auth_used
@@ -63,6 +68,8 @@ class ActionModule(WSManAction):
                 "message_encryption": ctx.settings.encrypts_messages(auth or ""),
             },
         }
+        if profile is not None:
+            result["compliance"] = compliance(posture, profile, scope)
         failing = exceeds(findings, ctx.args["fail_on"])
         if failing:
             listed = ", ".join("%s (%s=%s)" % (f.id, f.setting, f.value) for f in failing)

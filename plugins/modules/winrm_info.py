@@ -47,6 +47,18 @@ options:
         description: Hosts that may start CredSSP sessions (delegate), to the jump hosts only.
         type: list
         elements: str
+  profile:
+    description:
+      - Also judge the host against every hardening control of this profile and return RV(compliance).
+      - C(baseline) - the CIS / STIG / Microsoft Server 2025 WinRM items (where they disagree, on
+        AllowAutoConfig, each control says which one it follows) plus the collection's own (channel binding,
+        TrustedHosts wildcards, RootSDDL, an HTTPS listener). C(strict) adds HTTPS-only listeners, Strict
+        channel binding, an empty TrustedHosts, CredSSP only on declared jump hosts and no remote shells.
+      - Reading the policy values costs three more WS-Management requests (a Get per value configured on top;
+        on a domain member with policy values, the RSoP Enumerate that tells a GPO-delivered value from a local
+        one). Without it the plain audit stays at four, and the findings that need those values are not produced.
+    type: str
+    choices: [baseline, strict]
 extends_documentation_fragment:
   - winauth.winrm.wsman
 attributes:
@@ -154,6 +166,34 @@ findings:
       fix: "winauth.winrm.winrm_auth: {service: {basic: false}}"
       refs: [CIS 18.10.89.2.1, STIG WN22-CC-000500]
       source: local
+compliance:
+  description: With O(profile), one row per control of the profile, in the order of the controls table.
+  returned: when O(profile) is set
+  type: list
+  elements: dict
+  contains:
+    control: {description: The control id, for example C(WINRM-SVC-BASIC)., type: str}
+    title: {description: What the control wants, in words., type: str}
+    setting: {description: The registry value or WS-Man leaf judged., type: str}
+    want: {description: The wanted value under this profile (null = not configured)., type: raw}
+    actual: {description: The effective value on the host., type: raw}
+    follows: {description: The baseline the wanted value follows., type: str}
+    refs: {description: CIS 2022 v4 / CIS 2025 v1 / STIG V2R3 ids., type: list, elements: str}
+    profile: {description: The first profile that enforces the control., type: str}
+    status:
+      description: C(pass); C(gpo) when it fails on a value a domain GPO delivers (change the GPO, not the host);
+        C(fail).
+      type: str
+    source: {description: C(gpo) (a domain GPO delivers it), C(local) or C(default) (not configured)., type: str}
+    module: {description: The module that enforces it (null when none does)., type: str}
+    option: {description: The option of that module (want null - delete the value with its O(absent) list)., type: str}
+    also: {description: Options to set in the same task (AllowAutoConfig needs its filters)., type: dict}
+  sample:
+    - {control: WINRM-SVC-BASIC, title: "WinRM service: Basic authentication off",
+       setting: HKLM\SOFTWARE\Policies\Microsoft\Windows\WinRM\Service\AllowBasic, want: false, actual: true,
+       follows: CIS 2022 v4 / STIG V2R3 / Microsoft Server 2025, refs: [CIS 2022 v4 18.10.89.2.1],
+       profile: baseline, status: fail, source: local, module: winauth.winrm.winrm_policy,
+       option: service_allow_basic}
 summary:
   description: Number of findings per severity.
   returned: success
@@ -181,6 +221,7 @@ ARGUMENT_SPEC = dict(
         jump_hosts=dict(type="list", elements="str"),
         clients=dict(type="list", elements="str"),
     )),
+    profile=dict(type="str", choices=["baseline", "strict"]),
 )
 
 

@@ -9,12 +9,12 @@ docs/findings.md is this catalogue (``catalogue_markdown(RULES)``); a unit test 
 
 from __future__ import annotations
 
-from ansible_collections.winauth.winrm.plugins.plugin_utils._findings import credssp, listener, winrm
+from ansible_collections.winauth.winrm.plugins.plugin_utils._findings import credssp, hardening, listener, winrm
 from ansible_collections.winauth.winrm.plugins.plugin_utils._findings.engine import Finding, Rule, Scope
 from ansible_collections.winauth.winrm.plugins.plugin_utils._findings.engine import evaluate as _evaluate
 from ansible_collections.winauth.winrm.plugins.plugin_utils._winrm.posture import Posture
 
-RULES: tuple[Rule, ...] = (*winrm.RULES, *credssp.RULES, *listener.RULES)
+RULES: tuple[Rule, ...] = (*winrm.RULES, *credssp.RULES, *listener.RULES, *hardening.RULES)
 
 
 def evaluate(posture: Posture, scope: Scope | None = None) -> list[Finding]:

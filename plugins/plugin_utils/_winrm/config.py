@@ -216,6 +216,11 @@ def trusted_hosts_entries(value: Value) -> list[str]:
     return [part.strip() for part in value.split(",") if part.strip()]
 
 
+def wildcard_entries(entries: Iterable[str]) -> list[str]:
+    """TrustedHosts entries that are patterns (``*``, ``*.corp.example``, ``10.0.0.*``), not one host."""
+    return [entry for entry in entries if "*" in entry]
+
+
 def put_bodies(changes: Iterable[tuple[str, Value]]) -> dict[str, ET.Element]:
     """Group changed leaves into one partial Put body per sub-resource.
 

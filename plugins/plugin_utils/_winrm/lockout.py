@@ -129,3 +129,60 @@ def listener_cut_reasons(settings: WSManSettings, auth_used: str, change: Listen
                        "listener first, reconnect through it, then remove the old one" % (before.describe(), after.port,
                                                                                           path))
     return reasons
+
+
+def _local_account(username: str | None) -> bool:
+    """Whether ``username`` names a local account of the host (no domain part, or ``.\\``)."""
+    if not username or "@" in username:
+        return False
+    domain, sep, _name = username.rpartition("\\")
+    return not sep or domain in (".", "")
+
+
+def shell_and_service_reasons(settings: WSManSettings, changes: Iterable[Change]) -> list[str]:
+    """Policy changes that cut the controller off whatever transport it uses.
+
+    Keys beyond :func:`cut_reasons`: ``winrs.allow_remote_shell_access`` (a leaf),
+    ``policy.service_allow_auto_config`` and ``policy.local_account_token_filter_policy``
+    (registry values with no leaf; ``after`` None means the value is deleted).
+
+    Args:
+        settings: how the controller connects.
+        changes: the planned changes.
+
+    Returns:
+        One sentence per dangerous change.
+    """
+    reasons = []
+    for change in changes:
+        if change.key == "winrs.allow_remote_shell_access" and change.after is False:
+            reasons.append(
+                "AllowRemoteShellAccess=0 refuses every remote shell, and Ansible's winrm and psrp connections "
+                "run each module in one; only the winauth.winrm WS-Man action plugins would still reach the host")
+        elif change.key == "policy.service_allow_auto_config" and change.after is False:
+            # Microsoft's explain text for the disabled policy; the lab empties both filters.
+            reasons.append(
+                "AllowAutoConfig=0 (\"Allow remote server management through WinRM\" disabled) stops the service "
+                "answering remote requests on every listener; delete the value (absent) instead")
+        elif change.key == "policy.local_account_token_filter_policy" and change.after is not True \
+                and change.before is True and _local_account(settings.username) \
+                and (settings.username or "").rpartition("\\")[2].lower() != "administrator":
+            reasons.append(
+                "LocalAccountTokenFilterPolicy=0 gives local accounts a filtered (non-admin) token over the network, "
+                "and this connection logs on as the local account %r; connect with a domain account or the "
+                "built-in Administrator first (or pass force: true if %r is the renamed built-in Administrator)"
+                % (settings.username, settings.username))
+    return reasons
+
+
+def auto_config_reasons(auto_config_after: object, ipv4_filter_after: object) -> list[str]:
+    """AllowAutoConfig=1 with an empty IPv4 filter: the service then listens on no address.
+
+    Args:
+        auto_config_after: the AllowAutoConfig policy value after the change (True, False, None).
+        ipv4_filter_after: its IPv4Filter value after the change (None = not configured).
+    """
+    if auto_config_after is True and not str(ipv4_filter_after or "").strip():
+        return ["AllowAutoConfig=1 with an empty IPv4 filter makes the service listen on no IPv4 address; "
+                "set service_ipv4_filter (e.g. '*') in the same task"]
+    return []

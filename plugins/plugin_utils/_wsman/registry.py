@@ -101,12 +101,26 @@ class Registry:
         self._invoke("CreateKey", key)
 
     def set_string(self, key: str, name: str, value: str) -> None:
-        """Write a REG_SZ value."""
-        self._invoke("SetStringValue", key, sValueName=name, sValue=value)
+        """Write a REG_SZ value.
+
+        Raises:
+            RegistryError: the key does not exist (StdRegProv does not create it) or the write failed.
+        """
+        self._written(key, self._invoke("SetStringValue", key, sValueName=name, sValue=value), "SetStringValue")
 
     def set_dword(self, key: str, name: str, value: int) -> None:
-        """Write a REG_DWORD value."""
-        self._invoke("SetDWORDValue", key, sValueName=name, uValue=value)
+        """Write a REG_DWORD value.
+
+        Raises:
+            RegistryError: the key does not exist (StdRegProv does not create it) or the write failed.
+        """
+        self._written(key, self._invoke("SetDWORDValue", key, sValueName=name, uValue=value), "SetDWORDValue")
+
+    def _written(self, key: str, out: dict[str, list[str]] | None, method: str) -> None:
+        # A Set* on a missing key answers "not found" instead of writing: that is a failed write.
+        if out is None:
+            raise RegistryError("HKLM\\%s: the key does not exist, so the value was not written (CreateKey first)"
+                                % key, target=self.client.endpoint, operation="Invoke StdRegProv.%s" % method)
 
     def delete_value(self, key: str, name: str) -> None:
         """Delete a value; no error when it is already gone."""

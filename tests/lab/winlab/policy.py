@@ -3,6 +3,13 @@
 A policy value under HKLM\\SOFTWARE\\Policies\\Microsoft\\Windows\\WinRM\\…
 replaces the matching config leaf; Get replies mark that leaf Source="GPO"
 and a Put of it is refused (2150858890). DWORD 1 means "true", 0 "false".
+
+Values with a switch: CbtHardeningLevel counts only with CBTHardeningLevelStatus=1, the
+TrustedHostsList only with TrustedHosts=1, the IPv4Filter/IPv6Filter only with AllowAutoConfig
+(which also adds a Source="GPO" listener, see resources/listener.py). Policy values with no
+config leaf on Windows either (DisableRunAs, AllowEncryptionOracle, AllowProtectedCreds) live
+in the registry only; LocalAccountTokenFilterPolicy filters remote tokens (dispatch.elevated).
+tests/lab/tests/test_policy_values.py walks every leaf this module forces.
 """
 
 from __future__ import annotations

@@ -181,3 +181,43 @@ def test_listener_reason_texts() -> None:
     disabled, moved = listener_reasons([HTTPS_ANY], Wanted("HTTPS", "*", port=443, enabled=False))
     assert disabled.startswith("disabling the HTTPS listener *:5986")
     assert moved.startswith("moving the HTTPS listener *:5986 to port 443") and "create the new listener first" in moved
+
+
+# --------------------------------------------------------------------------- policy values with no config leaf
+
+from ansible_collections.winauth.winrm.plugins.plugin_utils._winrm.lockout import (  # noqa: E402
+    auto_config_reasons,
+    shell_and_service_reasons,
+)
+
+
+@pytest.mark.parametrize(("user", "cut"), [
+    ("localadmin", True), (".\\localadmin", True), ("Administrator", False), ("WIN01\\Administrator", False),
+    ("LAB\\ansible", False), ("ansible@LAB.TEST", False),
+])
+def test_remote_uac_on_cuts_local_accounts_other_than_the_builtin_administrator(user: str, cut: bool) -> None:
+    settings = build_settings("win01", username=user, password="pw", transport="ntlm", port=5986)
+    change = Change("policy.local_account_token_filter_policy", True, False, False)
+    found = shell_and_service_reasons(settings, [change])
+    assert bool(found) is cut, found
+    # Nothing changes for anyone when the value was not on before.
+    assert shell_and_service_reasons(settings, [Change(change.key, None, False, False)]) == []
+
+
+def test_remote_shells_and_auto_config_off_always_cut() -> None:
+    settings = build_settings("win01", username="LAB\\ansible", password="pw", transport="kerberos", port=5986)
+    found = shell_and_service_reasons(settings, [
+        Change("winrs.allow_remote_shell_access", True, False, False),
+        Change("policy.service_allow_auto_config", None, False, False),
+        Change("policy.service_allow_auto_config", False, None, False),  # deleting it is the way out
+        Change("winrs.allow_remote_shell_access", False, True, False),
+    ])
+    assert len(found) == 2 and "remote shell" in found[0] and "AllowAutoConfig=0" in found[1]
+
+
+@pytest.mark.parametrize(("auto", "ipv4", "cut"), [
+    (True, None, True), (True, "", True), (True, " ", True), (True, "*", False), (True, "10.0.0.1-10.0.0.9", False),
+    (False, None, False), (None, None, False),
+])
+def test_auto_config_needs_an_ipv4_filter(auto: object, ipv4: object, cut: bool) -> None:
+    assert bool(auto_config_reasons(auto, ipv4)) is cut

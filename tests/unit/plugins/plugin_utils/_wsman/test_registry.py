@@ -171,3 +171,12 @@ def test_through_wsman_client_wire_shape() -> None:
     assert [(c.tag.split("}")[1], c.text) for c in body] == [
         ("hDefKey", "2147483650"), ("sSubKeyName", KEY), ("sValueName", "AllowFreshCredentials"),
     ]
+
+
+@pytest.mark.parametrize("method", ["set_dword", "set_string"])
+def test_a_write_to_a_missing_key_is_an_error_not_a_no_op(method: str) -> None:
+    r, _client = registry({"ReturnValue": "2"})
+    with pytest.raises(reg.RegistryError, match="the key does not exist"):
+        getattr(r, method)(KEY, "AllowProtectedCreds", 1 if method == "set_dword" else "x")
+    r, _client = registry({"ReturnValue": "0"})
+    getattr(r, method)(KEY, "AllowProtectedCreds", 1 if method == "set_dword" else "x")
