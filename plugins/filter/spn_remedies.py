@@ -35,7 +35,7 @@ def _mapping(value: Any, name: str, option: str) -> Mapping[str, Any]:
 
 
 def spn_remedies(plans: Any, spn_info: Any = None, policy: str = "service_class", fix: bool = False,
-                 ports: Any = None) -> dict[str, dict[str, Any]]:
+                 ports: Any = None, users: Any = None) -> dict[str, dict[str, Any]]:
     """Per host: what is wrong, the one change, the ad_spn writes and the connection variables.
 
     Args:
@@ -44,6 +44,7 @@ def spn_remedies(plans: Any, spn_info: Any = None, policy: str = "service_class"
         policy: service_class, port_spn or move.
         fix: the role writes to AD.
         ports: host → port (for port_spn).
+        users: host → ansible_user (local or domain account; nothing else of it is used).
 
     Returns:
         host → remedy.
@@ -55,7 +56,8 @@ def spn_remedies(plans: Any, spn_info: Any = None, policy: str = "service_class"
         raise AnsibleFilterError("winauth.winrm.spn_remedies: fix must be true or false, got %r" % (fix,))
     try:
         return readiness.remedies(_plans(plans, "spn_remedies"), _mapping(spn_info, "spn_remedies", "spn_info"),
-                                  str(policy), fix, _mapping(ports, "spn_remedies", "ports"))
+                                  str(policy), fix, _mapping(ports, "spn_remedies", "ports"),
+                                  _mapping(users, "spn_remedies", "users"))
     except ValueError as e:
         raise AnsibleFilterError("winauth.winrm.spn_remedies: %s" % e) from e
 

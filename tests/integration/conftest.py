@@ -82,19 +82,29 @@ def recap(output: str) -> dict[str, dict[str, int]]:
 
 
 @pytest.fixture
-def play(lab: Lab, tmp_path: Path):
-    """``play(playbook, extra_vars, hosts={name: overrides}, check=)`` → Run (results empty; use recap)."""
+def play(request: pytest.FixtureRequest, tmp_path: Path):
+    """``play(playbook, extra_vars, hosts={name: overrides}, check=)`` → Run (results empty; use recap).
+
+    ``inventory=`` (a whole inventory) with ``inside=`` (a domain Lab) runs ansible-playbook in that
+    lab's name space instead (DNS = its DC, its krb5.conf), and the session lab is not started.
+    """
 
     def run(playbook_path: Path, extra_vars: dict[str, Any] | None = None,
-            hosts: dict[str, dict[str, Any]] | None = None, check: bool = False) -> Run:
-        chosen = hosts if hosts is not None else {name: {} for name in CONNECTIONS}
-        inventory = {"all": {"hosts": {name: host_vars(lab, name, **over) for name, over in chosen.items()}}}
+            hosts: dict[str, dict[str, Any]] | None = None, check: bool = False,
+            inventory: dict[str, Any] | None = None, inside: Lab | None = None) -> Run:
+        if inventory is None:
+            lab: Lab = request.getfixturevalue("lab")
+            chosen = hosts if hosts is not None else {name: {} for name in CONNECTIONS}
+            inventory = {"all": {"hosts": {name: host_vars(lab, name, **over) for name, over in chosen.items()}}}
         inv_path = tmp_path / "inventory.yml"
         inv_path.write_text(yaml.safe_dump(inventory), encoding="utf-8")
         cmd = ["ansible-playbook", "-i", str(inv_path), str(playbook_path), "-e", json.dumps(extra_vars or {})]
         if check:
             cmd.append("--check")
-        env = dict(os.environ, ANSIBLE_HOST_KEY_CHECKING="False", ANSIBLE_RETRY_FILES_ENABLED="False")
+        quiet = {"ANSIBLE_HOST_KEY_CHECKING": "False", "ANSIBLE_RETRY_FILES_ENABLED": "False"}
+        env = dict(os.environ, **quiet)
+        if inside is not None:
+            cmd, env = inside.ns_command(*cmd), inside.ns_env(**quiet)
         proc = subprocess.run(cmd, capture_output=True, text=True, timeout=300, env=env, check=False)
         return Run(proc.returncode, proc.stdout + proc.stderr, {})
 

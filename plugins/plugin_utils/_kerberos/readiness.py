@@ -25,7 +25,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from ansible_collections.winauth.winrm.plugins.plugin_utils._kerberos.predict import is_ip
+from ansible_collections.winauth.winrm.plugins.plugin_utils._kerberos.predict import account_kind, is_ip
 
 POLICIES = ("service_class", "port_spn", "move")
 FAIL_ON = ("fail", "ntlm", "credssp_ntlm")
@@ -46,7 +46,7 @@ CREDSSP_NTLM = "NTLM inside CredSSP"
 
 # When ad_spn_info has nothing to say (no SPN problem) the prediction's reason names the cause:
 # (pattern on auth_plan's reason, kind, the one change). First match wins; order matters where
-# reasons nest ("Kerberos would fail (<inner reason>); ntlm is tried next").
+# reasons nest ("Kerberos would fail (<inner reason>); ntlm is tried next"). {spn}: the SPN asked for.
 CAUSES: tuple[tuple[str, str, str], ...] = (
     (r"is a local account", "account",
      "use a domain account (user@REALM) on a domain member: a local account can never get a Kerberos ticket"),
@@ -69,9 +69,20 @@ CAUSES: tuple[tuple[str, str, str], ...] = (
      "set ansible_winrm_transport: kerberos with a domain account (user@REALM)"),
     (r"ansible_winrm_transport is certificate", "none",
      "none needed for NTLM: certificate mapping does not use NTLM"),
+    (r"no account holds \S+", "register_spn",
+     "register {spn} on the host's computer account (setspn -S), or ask for a service class the account "
+     "holds (HTTP/ is covered by HOST/)"),
     (r"the KDC refused a ticket", "register_spn",
-     "register the SPN the client asks for on the host's computer account"),
+     "register {spn} on the host's computer account (setspn -S)"),
 )
+
+
+# NTLM (or Basic) asked for explicitly with a local account: no SPN or variable helps, the account
+# itself must change. A plain name ("Administrator") is a local account to the target, as WinRM reads it.
+LOCAL_ACCOUNT_CHANGE = ("a local account can only leave NTLM through certificate authentication: map a client "
+                        "certificate to it and set ansible_winrm_transport: certificate (HTTPS); or join the host "
+                        "to the domain and use a domain account (user@REALM) with Kerberos")
+EXPLICIT = re.compile(r"^ansible_winrm_transport is (ntlm|basic)\b")
 
 
 @dataclass(frozen=True)
@@ -126,10 +137,10 @@ def _vars_text(variables: Mapping[str, Any]) -> str:
     return ", ".join("%s: %s" % (k, v) for k, v in sorted(variables.items()))
 
 
-def _cause(reason: str) -> tuple[str, str]:
+def _cause(reason: str, spn: str) -> tuple[str, str]:
     for pattern, kind, change in CAUSES:
         if re.search(pattern, reason):
-            return kind, change
+            return kind, change.format(spn=spn or "the SPN the client asks for")
     return "ticket", "run winauth.winrm.winrm_probe against the host: it names the failing layer and its fix"
 
 
@@ -219,7 +230,7 @@ def _resolve(policy: str, fix: bool, client: str, service: str, name: str, spn: 
 
 
 def remedy(plan: Mapping[str, Any], info: Mapping[str, Any] | None = None, policy: str = "service_class",
-           fix: bool = False, port: int | None = None) -> Remedy:
+           fix: bool = False, port: int | None = None, user: str | None = None) -> Remedy:
     """What is wrong with one host and the one change that removes it.
 
     Args:
@@ -231,6 +242,7 @@ def remedy(plan: Mapping[str, Any], info: Mapping[str, Any] | None = None, polic
         fix: the role writes to AD; without it ``writes`` stays empty and the variables are the no-write
             workaround.
         port: the port for ``port_spn`` (the host's ansible_port; default 5985).
+        user: the host's ansible_user (its form only matters: local, plain, DOMAIN\\user or UPN).
 
     Returns:
         The Remedy.
@@ -253,6 +265,8 @@ def remedy(plan: Mapping[str, Any], info: Mapping[str, Any] | None = None, polic
         return Remedy(host, protocol, ntlm, status, problem, kind, change, tuple(writes), dict(variables or {}), spn,
                       _owner_name(info), _computer_name(info))
 
+    if EXPLICIT.match(str(plan.get("reason") or "")) and account_kind(user) in ("local", "plain"):
+        return make(str(plan["reason"]), "account", LOCAL_ACCOUNT_CHANGE)
     port = port or DEFAULT_PORTS.get(client, 5985)
     spn_problem = _spn_remedy(info, plan.get("fix"), policy, fix, port) if info else None
     if spn_problem is not None:
@@ -266,7 +280,7 @@ def remedy(plan: Mapping[str, Any], info: Mapping[str, Any] | None = None, polic
     variables = applicable(plan.get("fix")) or applicable(info.get("recommended_vars"))
     if variables:
         return make(reason, "connection_vars", "set " + _vars_text(variables), (), variables)
-    kind, change = _cause(reason)
+    kind, change = _cause(reason, spn)
     if plan.get("fix"):  # hints the role cannot apply itself, e.g. ansible_user: a domain account
         change = "%s (%s)" % (change, _vars_text(plan["fix"]))
     return make(reason, kind, change)
@@ -274,7 +288,8 @@ def remedy(plan: Mapping[str, Any], info: Mapping[str, Any] | None = None, polic
 
 def remedies(plans: Sequence[Mapping[str, Any]], spn_info: Mapping[str, Any] | None = None,
              policy: str = "service_class", fix: bool = False,
-             ports: Mapping[str, Any] | None = None) -> dict[str, dict[str, Any]]:
+             ports: Mapping[str, Any] | None = None,
+             users: Mapping[str, Any] | None = None) -> dict[str, dict[str, Any]]:
     """:func:`remedy` for every prediction, keyed by host (the ``hosts`` key of ``ad_spn_info`` joins them).
 
     Args:
@@ -283,6 +298,7 @@ def remedies(plans: Sequence[Mapping[str, Any]], spn_info: Mapping[str, Any] | N
         policy: see :func:`remedy`.
         fix: see :func:`remedy`.
         ports: host → port, for ``port_spn``.
+        users: host → ansible_user (to tell a local account from a domain one).
 
     Returns:
         host → Remedy.as_dict().
@@ -292,10 +308,23 @@ def remedies(plans: Sequence[Mapping[str, Any]], spn_info: Mapping[str, Any] | N
     """
     hosts = (spn_info or {}).get("hosts") or {}
     out = {}
+    claimed: set[tuple[str, str]] = set()
     for plan in plans:
         host = str(plan.get("host") or plan.get("target"))
         port = (ports or {}).get(host)
-        out[host] = remedy(plan, hosts.get(host), policy, fix, int(port) if port else None).as_dict()
+        user = (users or {}).get(host)
+        found = remedy(plan, hosts.get(host), policy, fix, int(port) if port else None,
+                       str(user) if user else None).as_dict()
+        # Two inventory names for one machine need the same write: the first host makes it, so the
+        # hosts' parallel ad_spn tasks never race for one SPN.
+        writes = []
+        for write in found["writes"]:
+            keys = {(str(write["account"]).lower(), str(spn).lower()) for spn in write["spns"]}
+            if not keys <= claimed:
+                writes.append(write)
+                claimed |= keys
+        found["writes"] = writes
+        out[host] = found
     return out
 
 

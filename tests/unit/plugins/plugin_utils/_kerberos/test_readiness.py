@@ -158,6 +158,7 @@ def test_ready_host_has_nothing_to_do() -> None:
     ("Kerberos would fail (no Kerberos ticket for ansible@LAB.TEST: Cannot contact any KDC); ntlm is tried next",
      "ticket"),
     ("ansible_winrm_transport is ntlm: NTLM is used as asked, Kerberos is never tried", "connection_vars"),
+    ("Kerberos will fail ...: no account holds WSMAN/srv02.lab.test, and HOST/ does not cover WSMAN/", "register_spn"),
     ("something nobody wrote a rule for", "ticket"),
 ])
 def test_causes_table(reason: str, kind: str) -> None:
@@ -246,3 +247,32 @@ def test_markdown_tables_and_escaping() -> None:
 def test_remedies_key_by_host_and_take_ports() -> None:
     found = readiness.remedies([COLLISION], {"hosts": {"win02": COLLISION_INFO}}, "port_spn", True, {"win02": "5986"})
     assert found["win02"]["writes"] == [{"account": "WIN02$", "spns": ["HTTP/win02.lab.test:5986"], "move": False}]
+
+
+def test_one_write_per_spn_when_two_inventory_names_reach_one_machine() -> None:
+    other_name = {**COLLISION, "host": "win02-negotiate"}
+    info = {"hosts": {"win02": COLLISION_INFO, "win02-negotiate": COLLISION_INFO}}
+    found = readiness.remedies([COLLISION, other_name], info, "move", fix=True)
+    assert found["win02"]["writes"] == [{"account": "WIN02$", "spns": ["HTTP/win02.lab.test"], "move": True}]
+    assert found["win02-negotiate"]["writes"] == []
+    assert found["win02-negotiate"]["change"] == found["win02"]["change"]
+
+
+def test_missing_spn_without_ad_spn_info_names_the_spn_to_register() -> None:
+    r = readiness.remedy(MISSING)
+    assert r.kind == "register_spn" and r.writes == () and r.recommended_vars == {}
+    assert r.change.startswith("register WSMAN/win02.lab.test on the host's computer account (setspn -S)")
+
+
+@pytest.mark.parametrize(("user", "local"), [(".\\Administrator", True), ("Administrator", True),
+                                             ("LAB\\ansible", False), ("ansible@LAB.TEST", False)])
+def test_explicit_ntlm_with_a_local_account_needs_a_certificate_not_a_variable(user: str, local: bool) -> None:
+    explicit = plan(host="ws01", target="ws01.lab.test", transports=("ntlm",), username=user)
+    r = readiness.remedy(explicit, spn_host("missing", spn="HTTP/ws01.lab.test", computer_name=None), user=user)
+    assert r.uses_ntlm
+    if local:
+        assert r.kind == "account" and r.change == readiness.LOCAL_ACCOUNT_CHANGE and r.recommended_vars == {}
+    else:  # a domain account: the SPN problem ad_spn_info found is what stands in Kerberos's way
+        assert r.kind == "join" and "no computer account matches ws01.lab.test" in r.change
+    found = readiness.remedies([explicit], users={"ws01": user})
+    assert (found["ws01"]["kind"] == "account") is local

@@ -1,0 +1,177 @@
+"""Issue 9.3 acceptance: the spn_validation role against the Samba AD lab.
+
+Report only: it finds the SPN problems, writes the NTLM-readiness report, and the variables it
+sets make a host that used NTLM (srv03 through Negotiate: HTTP/srv03 belongs to svc_iis) connect
+with Kerberos later in the same play. Check mode writes nothing to AD. Fixing (policy move)
+makes the failing hosts connect with Kerberos by their own SPN; a second fix run changes nothing.
+
+ansible-playbook runs inside the lab's name space (DNS = the lab DC, its krb5.conf).
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import labns
+import pytest
+from conftest import Run, recap
+from winlab.client import Lab
+
+ROOT = Path(__file__).resolve().parents[2]
+NETWORK = "127.0.68.0/24"
+PLAYBOOK = Path(__file__).resolve().parent / "playbooks" / "spn_validation.yml"
+
+_NO_LABNS = labns.unavailable()
+pytestmark = [
+    pytest.mark.skipif(_NO_LABNS is not None, reason=f"the AD lab needs the lab name space: {_NO_LABNS}"),
+    pytest.mark.skipif(shutil.which("samba") is None, reason="the AD lab needs samba (bootstrap.sh installs it)"),
+]
+
+
+@pytest.fixture(scope="module")
+def dlab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
+    scenario = str(ROOT / "tests" / "lab" / "scenarios" / "domain.yml")
+    with Lab.started(tmp_path_factory.mktemp("spnlab"), NETWORK, "--scenario", scenario, "--show", "0") as lab:
+        yield lab
+
+
+def inventory(lab: Lab, *, local: bool = True) -> dict[str, Any]:
+    """Each host reached one way; the names say which problem it has."""
+    account = lab.user("ansible")
+    kerberos = {"ansible_connection": "winrm", "ansible_winrm_transport": "kerberos",
+                "ansible_user": account["principal"], "ansible_password": account["password"]}
+
+    def at(name: str, **extra: Any) -> dict[str, Any]:
+        return {**kerberos, "ansible_host": lab.hosts[name]["fqdn"], "ansible_port": lab.hosts[name]["http_port"],
+                **extra}
+
+    hosts = {
+        "srv01": at("srv01"),                                           # Kerberos today
+        "srv02-wsman": at("srv02", ansible_winrm_service="WSMAN"),      # WSMAN/srv02 missing: fails
+        "srv03": at("srv03"),                                           # HTTP/srv03 on svc_iis: fails
+        "srv03-negotiate": at("srv03", ansible_winrm_transport="kerberos,ntlm"),  # the same, silently NTLM
+    }
+    if local:  # a workgroup host with a local account: NTLM, nothing in AD can change that
+        win02 = lab.hosts["win02"]
+        hosts["win02-local"] = {"ansible_connection": "winrm", "ansible_host": win02["address"],
+                                "ansible_port": win02["http_port"], "ansible_winrm_transport": "ntlm",
+                                "ansible_user": win02["admin_user"], "ansible_password": win02["admin_password"]}
+    return {"all": {"hosts": hosts}}
+
+
+def role_vars(lab: Lab, results: Path, **extra: Any) -> dict[str, Any]:
+    d = lab.domain
+    account = lab.user("ansible")
+    return {"spn_validation_ad": {"domain": d["dns_domain"], "ca_cert": d["ca"], "username": account["principal"],
+                                  "password": account["password"]},
+            "result_dir": str(results), **extra}
+
+
+def spn_dump(lab: Lab) -> list[str]:
+    """Every object's servicePrincipalName values, straight from the DC's directory (sorted LDIF lines)."""
+    sam = Path(lab.domain["dc"]["smb_conf"]).parent.parent / "private" / "sam.ldb"
+    out = subprocess.run(["ldbsearch", "-H", str(sam), "(servicePrincipalName=*)", "servicePrincipalName"],
+                         capture_output=True, text=True, timeout=60, check=True).stdout
+    lines = [line for line in out.splitlines() if line.startswith(("dn:", "servicePrincipalName:"))]
+    assert any("HTTP/srv03.lab.test" in line for line in lines), out[-2000:]
+    return sorted(lines)
+
+
+def results(path: Path) -> dict[str, dict[str, Any]]:
+    found = {p.stem: json.loads(p.read_text(encoding="utf-8")) for p in path.glob("*.json")}
+    for p in path.glob("*.json"):
+        p.unlink()
+    return found
+
+
+def protocols(lab: Lab, host: str) -> list[str]:
+    return [logon["protocol"] for logon in lab.logons(host)]
+
+
+def run_role(play: Any, lab: Lab, tmp_path: Path, check: bool = False, local: bool = True,
+             **extra: Any) -> tuple[Run, dict[str, dict[str, Any]]]:
+    out = tmp_path / "results"
+    out.mkdir(exist_ok=True)
+    lab.reset_counters()
+    run = play(PLAYBOOK, role_vars(lab, out, **extra), inventory=inventory(lab, local=local), inside=lab,
+               check=check)
+    return run, results(out)
+
+
+def test_report_only_finds_the_problems_writes_the_report_and_moves_ntlm_to_kerberos(
+        dlab: Lab, play: Any, tmp_path: Path) -> None:
+    before = spn_dump(dlab)
+    report_dir = tmp_path / "report"
+    run, got = run_role(play, dlab, tmp_path, spn_validation_report_dir=str(report_dir))
+    assert spn_dump(dlab) == before, "report-only mode wrote to AD"
+    counts = recap(run.output)
+    # One line per host that still fails or needs NTLM: what is wrong, the exact fix.
+    assert run.rc != 0
+    assert counts["srv02-wsman"]["failed"] == 1 and counts["win02-local"]["failed"] == 1, run.output
+    assert "srv02-wsman: " in run.output and "WSMAN/srv02.lab.test" in run.output
+    assert "win02-local: " in run.output and "-> fix: " in run.output
+    # srv03 by both names: the role sets ansible_winrm_service WSMAN (the host's own WSMAN/ SPN) and the
+    # later task in the same play connects with Kerberos, where the Negotiate one used NTLM before.
+    for name in ("srv03", "srv03-negotiate"):
+        assert got[name]["recommended_vars"] == {"ansible_winrm_service": "WSMAN"}, got[name]
+        assert got[name]["service"] == "WSMAN" and got[name]["connected"], got[name]
+    assert counts["srv03"]["failed"] == 0 and counts["srv03-negotiate"]["failed"] == 0
+    assert got["srv01"]["recommended_vars"] == {} and got["srv01"]["connected"]
+    assert protocols(dlab, "srv03") and set(protocols(dlab, "srv03")) == {"kerberos"}, dlab.logons("srv03")
+
+    doc = json.loads((report_dir / "ntlm-readiness.json").read_text(encoding="utf-8"))
+    rows = {r["host"]: r for r in doc["hosts"]}
+    assert {name for name, r in rows.items() if r["uses_ntlm"]} == {"srv03-negotiate", "win02-local"}
+    assert rows["srv03-negotiate"]["today"] == "ntlm" and rows["srv03-negotiate"]["after"] == "kerberos"
+    assert "0x80090322" in rows["srv03-negotiate"]["reason"]
+    assert rows["srv03-negotiate"]["change"].startswith("set ansible_winrm_service: WSMAN")
+    assert rows["srv03"]["today"] == "fail" and rows["srv03"]["after"] == "kerberos"
+    assert rows["srv02-wsman"]["today"] == "fail" and rows["srv02-wsman"]["after"] == "fail"
+    assert "register WSMAN/srv02.lab.test" in rows["srv02-wsman"]["change"]
+    assert rows["win02-local"]["after"] == "ntlm" and "ansible_winrm_transport: certificate" in rows["win02-local"]["change"]
+    assert rows["srv01"]["today"] == "kerberos" and rows["srv01"]["change"] == ""
+    assert doc["summary"]["ntlm"] == 2 and doc["summary"]["kerberos"] == 1 and doc["summary"]["fail"] == 2
+    assert set(doc["failures"]) == {"srv02-wsman", "win02-local"}
+    if doc["ad_spn_info"]:
+        assert rows["srv03"]["spn_status"] == "collision" and rows["srv03"]["owner"] == "svc_iis"
+        assert rows["srv02-wsman"]["spn_status"] == "missing"
+    text = (report_dir / "ntlm-readiness.md").read_text(encoding="utf-8")
+    assert "## Hosts whose connection uses NTLM today (2)" in text
+    assert "| srv03-negotiate | " in text and "## Kerberos today (1)\n\nsrv01" in text
+
+
+def test_check_mode_changes_nothing_in_ad(dlab: Lab, play: Any, tmp_path: Path) -> None:
+    before = spn_dump(dlab)
+    run, _got = run_role(play, dlab, tmp_path, check=True, local=False, spn_validation_fix=True,
+                         spn_validation_policy="move")
+    assert run.rc == 0, run.output
+    assert spn_dump(dlab) == before, "check mode wrote to AD"
+    counts = recap(run.output)
+    assert counts["srv03"]["changed"] >= 1 and counts["srv02-wsman"]["changed"] >= 1, run.output
+
+
+def test_fix_moves_and_registers_then_kerberos_and_a_second_run_changes_nothing(
+        dlab: Lab, play: Any, tmp_path: Path) -> None:
+    before = spn_dump(dlab)
+    run, got = run_role(play, dlab, tmp_path, local=False, spn_validation_fix=True, spn_validation_policy="move")
+    assert run.rc == 0, run.output
+    after = spn_dump(dlab)
+    assert after != before
+    # HTTP/srv03.lab.test now on SRV03$ (moved from svc_iis); WSMAN/srv02.lab.test registered on SRV02$.
+    for name in ("srv01", "srv02-wsman", "srv03", "srv03-negotiate"):
+        assert got[name]["connected"], got[name]
+        assert got[name]["recommended_vars"] == {}, got[name]  # fixed in AD: no variable needed
+    assert set(protocols(dlab, "srv03")) == {"kerberos"} and set(protocols(dlab, "srv02")) == {"kerberos"}
+    counts = recap(run.output)
+    assert counts["srv03"]["changed"] + counts["srv03-negotiate"]["changed"] >= 1
+    assert counts["srv02-wsman"]["changed"] >= 1
+
+    again, _got = run_role(play, dlab, tmp_path, local=False, spn_validation_fix=True, spn_validation_policy="move")
+    assert again.rc == 0, again.output
+    assert all(c["changed"] == 0 for c in recap(again.output).values()), again.output
+    assert spn_dump(dlab) == after
