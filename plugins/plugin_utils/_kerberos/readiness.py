@@ -271,8 +271,6 @@ def remedy(plan: Mapping[str, Any], info: Mapping[str, Any] | None = None, polic
     spn_problem = _spn_remedy(info, plan.get("fix"), policy, fix, port) if info else None
     if spn_problem is not None:
         problem, kind, change, writes, variables = spn_problem
-        if protocol != "kerberos" and plan.get("reason"):
-            problem = "%s; auth_plan: %s" % (problem, plan["reason"])
         return make(problem, kind, change, writes, variables)
     if protocol == "kerberos":
         return make("", "none", "")
