@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import re
+
 
 class ModuleDocFragment:
     """How plugins reach Active Directory; option names are the keywords of _ad.settings.build_ad_settings."""
@@ -79,3 +81,7 @@ options:
 requirements:
   - sansldap, pyspnego[kerberos] >= 0.11, dnspython >= 2.4 and python-gssapi on the controller.
 """
+
+    # The same options for the controller-side AD modules (ad_spn_info, ad_spn): module options
+    # document no ``env`` (their argument spec reads the WINAUTH_AD_* variables as fallbacks).
+    ACTION = re.sub(r"\n    env:\n      - name: \w+", "", DOCUMENTATION)

@@ -12,8 +12,11 @@ description:
     C(ansible_host) set to its C(dNSHostName).
   - Adds the C(winauth_ad) variable (SPNs, SPN status, delegation flags, disabled, encryption types) and the
     predicted WinRM protocol with its reason, from the same rules as the C(winauth.winrm.auth_plan) lookup.
-  - "Groups: C(kerberos_ready), C(spn_missing), C(spn_collision), C(unconstrained_delegation), C(disabled),
-    plus whatever O(groups), O(keyed_groups) and O(compose) build."
+  - "Groups: C(kerberos_ready), C(spn_missing), C(spn_collision), C(spn_duplicate) (the SPN is held by two
+    or more accounts), C(unconstrained_delegation), C(disabled), plus whatever O(groups), O(keyed_groups) and
+    O(compose) build."
+  - C(winauth_ad.delegation_findings) lists the host's delegation findings (as C(winauth.winrm.ad_spn_info)
+    reports them), with PingCastle / BloodHound names in C(refs).
   - The inventory file must end in C(.ad.yml) or C(.ad.yaml) (or set O(plugin) and use any name).
 options:
   plugin:
@@ -66,6 +69,7 @@ cache_plugin: ansible.builtin.jsonfile
 cache_connection: ~/.cache/winauth-ad
 """
 
+from collections.abc import Mapping
 from typing import Any
 
 from ansible.errors import AnsibleParserError
@@ -77,18 +81,29 @@ from ansible_collections.winauth.winrm.plugins.plugin_utils._ad.accounts import 
     Account,
 )
 from ansible_collections.winauth.winrm.plugins.plugin_utils._ad.base import ADPluginBase
+from ansible_collections.winauth.winrm.plugins.plugin_utils._ad.delegation import Delegation
+from ansible_collections.winauth.winrm.plugins.plugin_utils._findings.spn import delegation_findings
 from ansible_collections.winauth.winrm.plugins.plugin_utils._kerberos.predict import TargetFacts, predict, spn_status
 from ansible_collections.winauth.winrm.plugins.plugin_utils._wsman.settings import normalize_transports
 
-STATUS_GROUPS = ("kerberos_ready", "spn_missing", "spn_collision", "unconstrained_delegation", "disabled")
+STATUS_GROUPS = ("kerberos_ready", "spn_missing", "spn_collision", "spn_duplicate", "unconstrained_delegation",
+                 "disabled")
 
 
-def host_record(account: Account, owners: dict[str, Account], service: str, transport: str | None) -> dict[str, Any]:
-    """The ``winauth_ad`` variable of one computer: account facts, SPN status, prediction."""
+def host_record(account: Account, owners: Mapping[str, Account | list[Account]], service: str,
+                transport: str | None) -> dict[str, Any]:
+    """The ``winauth_ad`` variable of one computer: account facts, SPN status, prediction, delegation findings.
+
+    ``owners`` maps each lower-cased SPN to its holder, or to every holder (two or more: a duplicate).
+    """
     name = (account.dns_host_name or "").lower()
     spn = "%s/%s" % (service, name)
-    owner = owners.get(spn.lower())
-    status = spn_status(spn, owner, account)
+    found = owners.get(spn.lower())
+    holders = found if isinstance(found, list) else [found] if found is not None else []
+    # Held twice: the KDC refuses the SPN ("duplicate"); the prediction is judged against the other holder.
+    others = [h for h in holders if h.dn.lower() != account.dn.lower()]
+    owner = (others or holders)[0] if holders else None
+    status = "duplicate" if len(holders) > 1 else spn_status(spn, owner, account)
     plan = predict(TargetFacts(
         target=name, transports=normalize_transports(transport, username="user@REALM"), service=service,
         directory=True, spn_owner=owner,
@@ -96,7 +111,10 @@ def host_record(account: Account, owners: dict[str, Account], service: str, tran
     ))
     record = account.as_dict()
     record.update(spn=spn, spn_status=status, spn_owner=owner.sam_account_name if owner else None,
-                  predicted_protocol=plan.protocol, prediction_reason=plan.reason, fix=plan.fix)
+                  spn_holders=[h.sam_account_name for h in holders],
+                  predicted_protocol=plan.protocol, prediction_reason=plan.reason, fix=plan.fix,
+                  delegation_findings=[f.as_dict(name) for f in delegation_findings(Delegation.of(account),
+                                                                                    account.sam_account_name)])
     return record
 
 
@@ -122,12 +140,12 @@ class InventoryModule(ADPluginBase, BaseInventoryPlugin, Constructable, Cacheabl
             rbcd = {e["dn"].lower() for e in ad.search(
                 "(&(objectClass=computer)(msDS-AllowedToActOnBehalfOfOtherIdentity=*)%s)" % user_filter, ["cn"])}
             # One search for every account holding a <service>/ SPN finds collisions for all hosts at once.
-            owners: dict[str, Account] = {}
+            owners: dict[str, list[Account]] = {}
             for entry in ad.search("(servicePrincipalName=%s/*)" % service, SPN_OWNER_ATTRIBUTES):
                 owner = Account.from_entry(entry)
                 for spn in owner.spns:
                     if spn.lower().startswith(service.lower() + "/"):
-                        owners[spn.lower()] = owner
+                        owners.setdefault(spn.lower(), []).append(owner)
         hosts = []
         for entry in computers:
             account = Account.from_entry(entry, rbcd=entry["dn"].lower() in rbcd, computer=True)
@@ -167,6 +185,7 @@ class InventoryModule(ADPluginBase, BaseInventoryPlugin, Constructable, Cacheabl
                 ("kerberos_ready", record["predicted_protocol"] == "kerberos"),
                 ("spn_missing", record["spn_status"] == "missing"),
                 ("spn_collision", record["spn_status"] == "collision"),
+                ("spn_duplicate", record["spn_status"] == "duplicate"),
                 ("unconstrained_delegation", record["unconstrained_delegation"]),
                 ("disabled", record["disabled"]),
             ):

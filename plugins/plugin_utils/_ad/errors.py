@@ -28,3 +28,7 @@ class ADBindError(ADError):
 
 class ADSearchError(ADError):
     """A search failed (bad filter, bad base, size limits)."""
+
+
+class ADWriteError(ADError):
+    """The DC refused a change (rights, constraint, a value already there); nothing of it was applied."""

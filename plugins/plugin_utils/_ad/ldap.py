@@ -37,7 +37,9 @@ from ansible_collections.winauth.winrm.plugins.plugin_utils._ad.errors import (
     ADError,
     ADSearchError,
     ADSettingsError,
+    ADWriteError,
 )
+from ansible_collections.winauth.winrm.plugins.plugin_utils._ad.ldapwrite import Modification, send_modify
 from ansible_collections.winauth.winrm.plugins.plugin_utils._ad.settings import ADSettings
 from ansible_collections.winauth.winrm.plugins.plugin_utils._kerberos import kdc
 
@@ -67,6 +69,7 @@ RESULT_REFERRAL = 10
 RESULT_SASL_IN_PROGRESS = 14
 RESULT_NO_SUCH_OBJECT = 32
 RESULT_INVALID_CREDENTIALS = 49
+RESULT_INSUFFICIENT_ACCESS = 50
 # RFC 4511 names where they differ from sansldap's enum member spelled in camelCase.
 _RESULT_NAMES = {RESULT_STRONGER_AUTH: "strongerAuthRequired"}
 
@@ -455,6 +458,43 @@ class ADConnection:
             cookie = next((c.cookie for c in done.controls if isinstance(c, sansldap.PagedResultControl)), b"")
             if not paged or not cookie:
                 return
+
+    def root_dse(self, attributes: list[str]) -> dict[str, Any]:
+        """The DC's rootDSE entry with ``attributes`` (e.g. ``configurationNamingContext``).
+
+        Raises:
+            ADSearchError: the search failed.
+        """
+        for entry in self._search("(objectClass=*)", attributes, "", "base", paged=False):
+            return entry
+        return {}
+
+    def modify(self, dn: str, changes: list[Modification]) -> None:
+        """One LDAP ModifyRequest on ``dn``: the DC applies every change or none (RFC 4511 4.6).
+
+        Raises:
+            ADWriteError: the DC refused (the result name and its diagnostic, with what to do for missing rights).
+            ADSearchError: the connection broke before the DC answered (whether it applied is unknown).
+        """
+        wire = self._wire()
+        try:
+            message_id = send_modify(wire.protocol, dn, changes)
+            wire.send()
+            reply = wire.one(message_id)
+        except (OSError, sansldap.LDAPError) as e:
+            raise ADSearchError("modify of %s: the connection to the DC broke before it answered (%s); read the "
+                                "object again to see whether the change was applied"
+                                % (dn, _short(str(e) or type(e).__name__))) from None
+        code = _code(reply.result)
+        if code == RESULT_SUCCESS:
+            return
+        said = _said(reply.result)
+        if code == RESULT_INSUFFICIENT_ACCESS:
+            raise ADWriteError("the DC refused to modify %s: %s. The bind account (%s) lacks the right to write "
+                               "it: bind as an account allowed to (a Domain Admin, or one delegated 'Write "
+                               "servicePrincipalName' on the object)"
+                               % (dn, said, self.settings.username or "the ticket's user"))
+        raise ADWriteError("the DC refused to modify %s: %s" % (dn, said))
 
     def close(self) -> None:
         """Unbind and close the socket; safe to call twice or before open()."""

@@ -19,7 +19,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from . import clientconf, samba_dc
+from . import clientconf, samba_dc, spnlab
 from .domainspec import DomainSpec, DomainUser
 from .pki import CertificateAuthority
 from .scenario import HostSpec, Scenario
@@ -96,6 +96,8 @@ def build(scenario: Scenario, run_dir: Path, ca: CertificateAuthority, ca_file: 
         "dns": [{"name": h.name, "address": h.address} for h in scenario.hosts if h.group != "bench"],
     }
     summary = samba_dc.populate(lay, plan)
+    # Branch spn (issue 9): CNAMEs, IP-address SPNs and planted duplicate SPNs (winlab/spnlab.py).
+    spn_lab = spnlab.apply(scenario, lay)
     timings["accounts"] = time.monotonic() - started
     client = clientconf.write(domain, run_dir)
     accounts = summary["accounts"]
@@ -145,6 +147,7 @@ def build(scenario: Scenario, run_dir: Path, ca: CertificateAuthority, ca_file: 
         "users": {u.name: user_entry(domain, u, accounts[u.name]) for u in domain.users},
         "computers": computers,
         "timings": {k: round(v, 2) for k, v in timings.items()},
+        "spn_lab": spn_lab,
     }
 
 

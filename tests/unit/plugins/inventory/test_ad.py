@@ -134,8 +134,8 @@ def test_transport_option_normalised(transport: str, protocol: str) -> None:
 
 
 def test_status_groups() -> None:
-    assert STATUS_GROUPS == ("kerberos_ready", "spn_missing", "spn_collision", "unconstrained_delegation",
-                             "disabled")
+    assert STATUS_GROUPS == ("kerberos_ready", "spn_missing", "spn_collision", "spn_duplicate",
+                             "unconstrained_delegation", "disabled")
 
 
 # --------------------------------------------------------------------------- _fetch against a scripted DC
@@ -187,3 +187,19 @@ def test_inventory_errors_name_the_plugin(monkeypatch: pytest.MonkeyPatch) -> No
             plugin._fetch()
     assert str(caught.value).startswith("winauth.winrm.ad: a simple bind sends the password in clear")
     assert "Secret-1" not in str(caught.value)
+
+
+def test_duplicate_is_not_a_collision() -> None:
+    """Two holders (setspn -X): status duplicate, both named; the prediction fails as the KDC refuses the SPN."""
+    svc_dup = account("svc_dup", ("HTTP/win01.lab.test",), container="CN=Users")
+    r = host_record(WIN01, {"http/win01.lab.test": [WIN01, svc_dup]}, "HTTP", "kerberos")
+    assert r["spn_status"] == "duplicate"
+    assert r["spn_holders"] == ["WIN01$", "svc_dup"]
+    assert r["spn_owner"] == "svc_dup"
+    assert r["predicted_protocol"] == "fail"
+
+
+def test_delegation_findings_in_the_inventory_vars() -> None:
+    (finding,) = host_record(WIN05, {}, "HTTP", "kerberos")["delegation_findings"]
+    assert finding["id"] == "DELEG-UNCONSTRAINED" and "PingCastle P-UnconstrainedDelegation" in finding["refs"]
+    assert host_record(WIN01, owners_of(WIN01), "HTTP", "kerberos")["delegation_findings"] == []
