@@ -55,6 +55,8 @@ def inventory(lab: Lab, *, local: bool = True) -> dict[str, Any]:
         "srv02-wsman": at("srv02", ansible_winrm_service="WSMAN"),      # WSMAN/srv02 missing: fails
         "srv03": at("srv03"),                                           # HTTP/srv03 on svc_iis: fails
         "srv03-negotiate": at("srv03", ansible_winrm_transport="kerberos,ntlm"),  # the same, silently NTLM
+        "web07-alias": at("srv07", ansible_host="web07.lab.test"),      # a CNAME without an SPN: fails
+        "srv09-dup": at("srv09"),                                       # HTTP/srv09 also on svc_dup: fails
     }
     if local:  # a workgroup host with a local account: NTLM, nothing in AD can change that
         win02 = lab.hosts["win02"]
@@ -72,14 +74,24 @@ def role_vars(lab: Lab, results: Path, **extra: Any) -> dict[str, Any]:
             "result_dir": str(results), **extra}
 
 
-def spn_dump(lab: Lab) -> list[str]:
-    """Every object's servicePrincipalName values, straight from the DC's directory (sorted LDIF lines)."""
+def spn_dump(lab: Lab) -> list[tuple[str, str]]:
+    """Every (dn, servicePrincipalName) of the directory, straight from the DC's sam.ldb, sorted."""
     sam = Path(lab.domain["dc"]["smb_conf"]).parent.parent / "private" / "sam.ldb"
     out = subprocess.run(["ldbsearch", "-H", str(sam), "(servicePrincipalName=*)", "servicePrincipalName"],
                          capture_output=True, text=True, timeout=60, check=True).stdout
-    lines = [line for line in out.splitlines() if line.startswith(("dn:", "servicePrincipalName:"))]
-    assert any("HTTP/srv03.lab.test" in line for line in lines), out[-2000:]
-    return sorted(lines)
+    pairs, dn = [], ""
+    for line in out.replace("\n ", "").splitlines():  # LDIF folds long lines with "\n "
+        if line.startswith("dn: "):
+            dn = line[4:]
+        elif line.startswith("servicePrincipalName: "):
+            pairs.append((dn, line.split(": ", 1)[1]))
+    assert ("CN=svc_iis,CN=Users,DC=lab,DC=test", "HTTP/srv03") in pairs, out[-2000:]
+    return sorted(pairs)
+
+
+def owners(dump: list[tuple[str, str]], spn: str) -> list[str]:
+    """The DNs holding ``spn`` in an spn_dump()."""
+    return sorted(dn for dn, value in dump if value.lower() == spn.lower())
 
 
 def results(path: Path) -> dict[str, dict[str, Any]]:
@@ -110,7 +122,8 @@ def test_report_only_finds_the_problems_writes_the_report_and_moves_ntlm_to_kerb
     run, got = run_role(play, dlab, tmp_path, spn_validation_report_dir=str(report_dir))
     assert spn_dump(dlab) == before, "report-only mode wrote to AD"
     counts = recap(run.output)
-    assert set(counts) == {"srv01", "srv02-wsman", "srv03", "srv03-negotiate", "win02-local"}, run.output
+    assert set(counts) == {"srv01", "srv02-wsman", "srv03", "srv03-negotiate", "web07-alias", "srv09-dup",
+                           "win02-local"}, run.output
     # One line per host that still fails or needs NTLM: what is wrong, the exact fix.
     assert run.rc != 0
     assert counts["win02-local"]["failed"] == 1, run.output
@@ -141,12 +154,19 @@ def test_report_only_finds_the_problems_writes_the_report_and_moves_ntlm_to_kerb
     assert rows["win02-local"]["after"] == "ntlm"
     assert "ansible_winrm_transport: certificate" in rows["win02-local"]["change"]
     assert rows["srv01"]["today"] == "kerberos" and rows["srv01"]["change"] == ""
-    assert doc["summary"]["ntlm"] == 2 and doc["summary"]["kerberos"] == 1 and doc["summary"]["fail"] == 2
+    assert doc["summary"]["ntlm"] == 2 and doc["summary"]["kerberos"] == 1 and doc["summary"]["fail"] == 4
     assert doc["ad_spn_info"] is True
     assert rows["srv03"]["spn_status"] == "collision" and rows["srv03"]["owner"] == "svc_iis"
     assert rows["srv02-wsman"]["spn_status"] == "missing" and rows["srv02-wsman"]["computer"] == "SRV02$"
     assert rows["srv02-wsman"]["after"] == "kerberos"
     assert rows["srv02-wsman"]["change"].endswith("or set ansible_winrm_service: HTTP")
+    # The alias: register its SPN, or meanwhile ask for the real name's; the duplicate: the other class.
+    assert rows["web07-alias"]["spn_status"] == "missing" and rows["web07-alias"]["computer"] == "SRV07$"
+    assert rows["web07-alias"]["change"].startswith("register HTTP/web07.lab.test on SRV07$")
+    assert got["web07-alias"]["recommended_vars"] == {"ansible_winrm_kerberos_hostname_override": "srv07.lab.test"}
+    assert rows["srv09-dup"]["spn_status"] == "duplicate" and rows["srv09-dup"]["today"] == "fail"
+    assert got["srv09-dup"]["recommended_vars"] == {"ansible_winrm_service": "WSMAN"}
+    assert all(rows[h]["after"] == "kerberos" and got[h]["connected"] for h in ("web07-alias", "srv09-dup"))
     assert set(doc["failures"]) == {"win02-local"}
     assert {"spn": "HTTP/srv09.lab.test", "owners": ["CN=SRV09,CN=Computers,DC=lab,DC=test",
                                                      "CN=svc_dup,CN=Users,DC=lab,DC=test"]} in doc["duplicates"]
@@ -172,8 +192,14 @@ def test_fix_moves_and_registers_then_kerberos_and_a_second_run_changes_nothing(
     assert run.rc == 0, run.output
     after = spn_dump(dlab)
     assert after != before
-    # HTTP/srv03.lab.test now on SRV03$ (moved from svc_iis); WSMAN/srv02.lab.test registered on SRV02$.
-    for name in ("srv01", "srv02-wsman", "srv03", "srv03-negotiate"):
+    # HTTP/srv03.lab.test now on SRV03$ (moved from svc_iis), HTTP/srv09.lab.test on SRV09$ alone,
+    # WSMAN/srv02.lab.test and HTTP/web07.lab.test registered on SRV02$ and SRV07$.
+    assert owners(after, "HTTP/srv03.lab.test") == ["CN=SRV03,CN=Computers,DC=lab,DC=test"]
+    assert owners(after, "HTTP/srv09.lab.test") == ["CN=SRV09,CN=Computers,DC=lab,DC=test"]
+    assert owners(after, "WSMAN/srv02.lab.test") == ["CN=SRV02,CN=Computers,DC=lab,DC=test"]
+    assert owners(after, "HTTP/web07.lab.test") == ["CN=SRV07,CN=Computers,DC=lab,DC=test"]
+    assert owners(after, "HTTP/srv03") == ["CN=svc_iis,CN=Users,DC=lab,DC=test"]  # what no client asked for stays
+    for name in ("srv01", "srv02-wsman", "srv03", "srv03-negotiate", "web07-alias", "srv09-dup"):
         assert got[name]["connected"], got[name]
         assert got[name]["recommended_vars"] == {}, got[name]  # fixed in AD: no variable needed
     assert set(protocols(dlab, "srv03")) == {"kerberos"} and set(protocols(dlab, "srv02")) == {"kerberos"}
