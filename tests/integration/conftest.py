@@ -9,8 +9,10 @@ from __future__ import annotations
 import json
 import os
 import re
+import shutil
 import subprocess
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -30,6 +32,26 @@ CONNECTIONS: dict[str, dict[str, Any]] = {
     "win02": {"ansible_winrm_transport": "ntlm", "ansible_winrm_scheme": "http", "port": "http"},
     "win03": {"ansible_winrm_transport": "ntlm", "ansible_winrm_scheme": "https", "port": "https"},
 }
+
+
+def domain_lab_marks() -> list[pytest.MarkDecorator]:
+    """Skip marks of a test module that needs the domain lab: where the lab name space cannot exist (not
+    root, no unshare, unshare --mount refused, as in a chroot or an unprivileged container) or without
+    samba, with the reason."""
+    import labns
+
+    reason = labns.unavailable()
+    return [pytest.mark.skipif(reason is not None, reason=f"the AD lab needs the lab name space: {reason}"),
+            pytest.mark.skipif(shutil.which("samba") is None,
+                               reason="the AD lab needs samba (bootstrap.sh installs it)")]
+
+
+@contextmanager
+def domain_lab(tmp_path_factory: pytest.TempPathFactory, network: str, name: str) -> Iterator[Lab]:
+    """A domain lab (tests/lab/scenarios/domain.yml: the Samba AD DC and its members) on ``network``."""
+    scenario = str(ROOT / "tests" / "lab" / "scenarios" / "domain.yml")
+    with Lab.started(tmp_path_factory.mktemp(name), network, "--scenario", scenario, "--show", "0") as lab:
+        yield lab
 
 
 @dataclass

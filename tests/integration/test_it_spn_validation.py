@@ -11,32 +11,24 @@ ansible-playbook runs inside the lab's name space (DNS = the lab DC, its krb5.co
 from __future__ import annotations
 
 import json
-import shutil
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import labns
 import pytest
-from conftest import Run, recap
+from conftest import Run, domain_lab, domain_lab_marks, recap
 from winlab.client import Lab
 
-ROOT = Path(__file__).resolve().parents[2]
 NETWORK = "127.0.68.0/24"
 PLAYBOOK = Path(__file__).resolve().parent / "playbooks" / "spn_validation.yml"
 
-_NO_LABNS = labns.unavailable()
-pytestmark = [
-    pytest.mark.skipif(_NO_LABNS is not None, reason=f"the AD lab needs the lab name space: {_NO_LABNS}"),
-    pytest.mark.skipif(shutil.which("samba") is None, reason="the AD lab needs samba (bootstrap.sh installs it)"),
-]
+pytestmark = domain_lab_marks()
 
 
 @pytest.fixture(scope="module")
 def dlab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
-    scenario = str(ROOT / "tests" / "lab" / "scenarios" / "domain.yml")
-    with Lab.started(tmp_path_factory.mktemp("spnlab"), NETWORK, "--scenario", scenario, "--show", "0") as lab:
+    with domain_lab(tmp_path_factory, NETWORK, "spnlab") as lab:
         yield lab
 
 
