@@ -96,7 +96,7 @@ class Remedy:
     problem: str  # "" when the host connects with Kerberos today
     kind: str  # none | connection_vars | register_spn | move_spn | port_spn | account | join | dns | ticket | time
     change: str  # the one change, as a sentence an admin can act on
-    writes: tuple[dict[str, Any], ...]  # ad_spn calls (only with fixing on)
+    writes: tuple[dict[str, Any], ...]  # ad_spn calls {account, spns, move, state} (only with fixing on)
     recommended_vars: dict[str, Any]  # connection variables to set_fact (concrete values only)
     spn: str
     owner: str | None
@@ -154,6 +154,11 @@ def _computer_name(info: Mapping[str, Any]) -> str | None:
     return str(computer.get("name") or computer.get("dn")) if isinstance(computer, Mapping) else None
 
 
+def _write(account: str, spn: str, move: bool = False, state: str = "present") -> dict[str, Any]:
+    """One winauth.winrm.ad_spn call."""
+    return {"account": account, "spns": [spn], "move": move, "state": state}
+
+
 def _spn_remedy(info: Mapping[str, Any], plan_fix: Mapping[str, Any] | None, policy: str, fix: bool,
                port: int) -> tuple[str, str, str, list[dict[str, Any]], dict[str, Any]] | None:
     """(problem, kind, change, writes, vars) for an SPN problem ad_spn_info reports; None when the SPN is fine.
@@ -179,7 +184,7 @@ def _spn_remedy(info: Mapping[str, Any], plan_fix: Mapping[str, Any] | None, pol
             return problem, "connection_vars" if workaround else "join", change, [], workaround
         change = "register %s on %s (setspn -S %s %s)" % (spn, computer, spn, computer)
         if fix:
-            return problem, "register_spn", change, [{"account": computer, "spns": [spn], "move": False}], {}
+            return problem, "register_spn", change, [_write(computer, spn)], {}
         if workaround:
             change += ", or set " + _vars_text(workaround)
         return problem, "register_spn", change, [], workaround
@@ -193,8 +198,29 @@ def _spn_remedy(info: Mapping[str, Any], plan_fix: Mapping[str, Any] | None, pol
         if computer is None:
             return problem, "join", "connect by the FQDN of a domain member (no computer account matches %s)" % name, \
                 [], workaround
+        if status == "duplicate" and policy == "move":
+            return (problem, *_deduplicate(info, fix, spn, computer, workaround))
         return (problem, *_resolve(policy, fix, client, service, name, spn, computer, port, workaround))
     return None
+
+
+def _deduplicate(info: Mapping[str, Any], fix: bool, spn: str, computer: str,
+                 workaround: dict[str, Any]) -> tuple[str, str, list[dict[str, Any]], dict[str, Any]]:
+    """(kind, change, writes, vars) leaving ``spn`` on the host's account alone (policy move, a duplicate).
+
+    Every other holder loses it (AD itself refuses to add a duplicate, so it is taken off first);
+    the host's account gets it only if it is not among the holders already.
+    """
+    holders = [h for h in info.get("holders") or [] if isinstance(h, Mapping)]
+    others = [str(h.get("dn") or h.get("name")) for h in holders if str(h.get("name", "")).lower() != computer.lower()]
+    has_it = len(others) < len(holders)
+    writes = [_write(dn, spn, state="absent") for dn in others]
+    if not has_it:
+        writes.append(_write(computer, spn))
+    names = ", ".join(str(h.get("name") or h.get("dn")) for h in holders
+                      if str(h.get("name", "")).lower() != computer.lower()) or "the other holders"
+    change = "remove %s from %s (setspn -D) so that only %s holds it: their services lose it" % (spn, names, computer)
+    return "move_spn", change, writes if fix else [], {} if fix else workaround
 
 
 def _resolve(policy: str, fix: bool, client: str, service: str, name: str, spn: str, computer: str, port: int,
@@ -204,13 +230,13 @@ def _resolve(policy: str, fix: bool, client: str, service: str, name: str, spn: 
     if policy == "move":
         change = "move %s to %s (setspn -D it from its owner, setspn -S it on %s): the owner's service loses it" \
             % (spn, computer, computer)
-        writes = [{"account": computer, "spns": [spn], "move": True}]
+        writes = [_write(computer, spn, move=True)]
         return "move_spn", change, writes if fix else [], {} if fix else workaround
     if policy == "port_spn":
         port_spn = "%s/%s:%d" % (service, name, port)
         override = {OVERRIDE_VAR.get(client, OVERRIDE_VAR["winrm"]): "%s:%d" % (name, port)}
         change = "register %s on %s and set %s" % (port_spn, computer, _vars_text(override))
-        writes = [{"account": computer, "spns": [port_spn], "move": False}]
+        writes = [_write(computer, port_spn)]
         return "port_spn", change, writes if fix else [], override if fix else workaround
     # service_class: ask for the other class, which the host's own account holds (WinRM registers
     # WSMAN/ itself when it starts; HTTP/ is covered by HOST/ through sPNMappings). With fixing on,
@@ -222,7 +248,7 @@ def _resolve(policy: str, fix: bool, client: str, service: str, name: str, spn: 
     confirmed = workaround.get(service_var) == other
     change = "set %s (%s on %s; %s stays with its owner)" % (_vars_text(wanted), other_spn, computer, spn)
     if fix:
-        return "connection_vars", change, [{"account": computer, "spns": [other_spn], "move": False}], wanted
+        return "connection_vars", change, [_write(computer, other_spn)], wanted
     if not confirmed:
         change = "register %s on %s, then set %s (%s stays with its owner)" % (other_spn, computer,
                                                                              _vars_text(wanted), spn)
@@ -306,7 +332,7 @@ def remedies(plans: Sequence[Mapping[str, Any]], spn_info: Mapping[str, Any] | N
     """
     hosts = (spn_info or {}).get("hosts") or {}
     out = {}
-    claimed: set[tuple[str, str]] = set()
+    claimed: set[tuple[str, str, str]] = set()
     for plan in plans:
         host = str(plan.get("host") or plan.get("target"))
         port = (ports or {}).get(host)
@@ -317,7 +343,7 @@ def remedies(plans: Sequence[Mapping[str, Any]], spn_info: Mapping[str, Any] | N
         # hosts' parallel ad_spn tasks never race for one SPN.
         writes = []
         for write in found["writes"]:
-            keys = {(str(write["account"]).lower(), str(spn).lower()) for spn in write["spns"]}
+            keys = {(str(write["account"]).lower(), str(spn).lower(), write["state"]) for spn in write["spns"]}
             if not keys <= claimed:
                 writes.append(write)
                 claimed |= keys

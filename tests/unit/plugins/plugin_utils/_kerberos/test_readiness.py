@@ -19,6 +19,11 @@ from ansible_collections.winauth.winrm.plugins.plugin_utils._kerberos.predict im
 from .test_predict import IP, SVC_IIS, WIN02, WIN02_WSMAN, computer, facts
 
 
+def write(account: str, spn: str, move: bool = False, state: str = "present") -> dict[str, Any]:
+    """One ad_spn call as the remedies list them."""
+    return {"account": account, "spns": [spn], "move": move, "state": state}
+
+
 def plan(**kwargs: Any) -> dict[str, Any]:
     return predict(facts(directory=True, **kwargs)).as_dict()
 
@@ -70,10 +75,10 @@ def test_collision_service_class_without_confirmation_names_the_registration_and
 
 
 @pytest.mark.parametrize(("policy", "writes", "variables", "kind"), [
-    ("service_class", [{"account": "WIN02$", "spns": ["WSMAN/win02.lab.test"], "move": False}],
+    ("service_class", [write("WIN02$", "WSMAN/win02.lab.test")],
      {"ansible_winrm_service": "WSMAN"}, "connection_vars"),
-    ("move", [{"account": "WIN02$", "spns": ["HTTP/win02.lab.test"], "move": True}], {}, "move_spn"),
-    ("port_spn", [{"account": "WIN02$", "spns": ["HTTP/win02.lab.test:5986"], "move": False}],
+    ("move", [write("WIN02$", "HTTP/win02.lab.test", move=True)], {}, "move_spn"),
+    ("port_spn", [write("WIN02$", "HTTP/win02.lab.test:5986")],
      {"ansible_winrm_kerberos_hostname_override": "win02.lab.test:5986"}, "port_spn"),
 ])
 def test_collision_fix_follows_the_policy(policy: str, writes: list[dict[str, Any]], variables: dict[str, Any],
@@ -93,17 +98,41 @@ def test_psrp_uses_its_own_variables() -> None:
     assert r.recommended_vars == {"ansible_psrp_negotiate_hostname_override": "win02.lab.test:5985"}
 
 
-def test_duplicate_is_resolved_like_a_collision() -> None:
-    info = spn_host("duplicate", owner="svc_a")
+def holder(name: str, dn: str) -> dict[str, Any]:
+    return {"name": name, "dn": dn, "type": "user", "sid": None}
+
+
+SVC_A = holder("svc_a", "CN=svc_a,CN=Users,DC=lab,DC=test")
+HOST_HOLDER = holder("WIN02$", "CN=WIN02,CN=Computers,DC=lab,DC=test")
+
+
+def test_duplicate_move_takes_the_spn_off_every_other_holder() -> None:
+    info = {**spn_host("duplicate"), "holders": [HOST_HOLDER, SVC_A]}
     r = readiness.remedy(COLLISION, info, "move", fix=True)
     assert "more than one account (setspn -X)" in r.problem
-    assert r.writes == ({"account": "WIN02$", "spns": ["HTTP/win02.lab.test"], "move": True},)
+    assert r.writes == (write(SVC_A["dn"], "HTTP/win02.lab.test", state="absent"),)
+    assert r.kind == "move_spn" and r.change.startswith("remove HTTP/win02.lab.test from svc_a (setspn -D)")
+    assert r.recommended_vars == {}
+
+
+def test_duplicate_held_by_others_only_is_removed_there_then_registered_on_the_host() -> None:
+    svc_b = holder("svc_b", "CN=svc_b,CN=Users,DC=lab,DC=test")
+    r = readiness.remedy(COLLISION, {**spn_host("duplicate"), "holders": [SVC_A, svc_b]}, "move", fix=True)
+    assert [(w["account"], w["state"]) for w in r.writes] == [(SVC_A["dn"], "absent"), (svc_b["dn"], "absent"),
+                                                              ("WIN02$", "present")]
+
+
+def test_duplicate_with_another_policy_is_resolved_like_a_collision() -> None:
+    info = {**spn_host("duplicate", recommended={"ansible_winrm_service": "WSMAN"}), "holders": [HOST_HOLDER, SVC_A]}
+    r = readiness.remedy(COLLISION, info, "service_class", fix=False)
+    assert r.writes == () and r.recommended_vars == {"ansible_winrm_service": "WSMAN"}
+    assert readiness.remedy(COLLISION, info, "move", fix=False).recommended_vars == {"ansible_winrm_service": "WSMAN"}
 
 
 def test_missing_spn_is_registered_only_with_fixing_on() -> None:
     assert MISSING["protocol"] == "fail"
     fixing = readiness.remedy(MISSING, MISSING_INFO, fix=True)
-    assert fixing.writes == ({"account": "WIN02$", "spns": ["WSMAN/win02.lab.test"], "move": False},)
+    assert fixing.writes == (write("WIN02$", "WSMAN/win02.lab.test"),)
     assert fixing.recommended_vars == {} and fixing.kind == "register_spn"
     assert fixing.change == "register WSMAN/win02.lab.test on WIN02$ (setspn -S WSMAN/win02.lab.test WIN02$)"
     reporting = readiness.remedy(MISSING, MISSING_INFO, fix=False)
@@ -246,14 +275,14 @@ def test_markdown_tables_and_escaping() -> None:
 
 def test_remedies_key_by_host_and_take_ports() -> None:
     found = readiness.remedies([COLLISION], {"hosts": {"win02": COLLISION_INFO}}, "port_spn", True, {"win02": "5986"})
-    assert found["win02"]["writes"] == [{"account": "WIN02$", "spns": ["HTTP/win02.lab.test:5986"], "move": False}]
+    assert found["win02"]["writes"] == [write("WIN02$", "HTTP/win02.lab.test:5986")]
 
 
 def test_one_write_per_spn_when_two_inventory_names_reach_one_machine() -> None:
     other_name = {**COLLISION, "host": "win02-negotiate"}
     info = {"hosts": {"win02": COLLISION_INFO, "win02-negotiate": COLLISION_INFO}}
     found = readiness.remedies([COLLISION, other_name], info, "move", fix=True)
-    assert found["win02"]["writes"] == [{"account": "WIN02$", "spns": ["HTTP/win02.lab.test"], "move": True}]
+    assert found["win02"]["writes"] == [write("WIN02$", "HTTP/win02.lab.test", move=True)]
     assert found["win02-negotiate"]["writes"] == []
     assert found["win02-negotiate"]["change"] == found["win02"]["change"]
 
