@@ -31,4 +31,12 @@ class ADSearchError(ADError):
 
 
 class ADWriteError(ADError):
-    """The DC refused a change (rights, constraint, a value already there); nothing of it was applied."""
+    """The DC refused a change (rights, constraint, a value already there); nothing of it was applied.
+
+    Attributes:
+        result_code: the LDAP result code of the refusal (RFC 4511), e.g. 50 insufficientAccessRights.
+    """
+
+    def __init__(self, message: str, result_code: int = 0) -> None:
+        super().__init__(message)
+        self.result_code = result_code

@@ -493,8 +493,8 @@ class ADConnection:
             raise ADWriteError("the DC refused to modify %s: %s. The bind account (%s) lacks the right to write "
                                "it: bind as an account allowed to (a Domain Admin, or one delegated 'Write "
                                "servicePrincipalName' on the object)"
-                               % (dn, said, self.settings.username or "the ticket's user"))
-        raise ADWriteError("the DC refused to modify %s: %s" % (dn, said))
+                               % (dn, said, self.settings.username or "the ticket's user"), code)
+        raise ADWriteError("the DC refused to modify %s: %s" % (dn, said), code)
 
     def close(self) -> None:
         """Unbind and close the socket; safe to call twice or before open()."""

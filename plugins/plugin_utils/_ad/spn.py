@@ -26,7 +26,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ansible_collections.winauth.winrm.plugins.plugin_utils._ad.accounts import ACCOUNT_ATTRIBUTES, Account
-from ansible_collections.winauth.winrm.plugins.plugin_utils._ad.errors import ADError, ADSettingsError
+from ansible_collections.winauth.winrm.plugins.plugin_utils._ad.errors import (
+    ADError,
+    ADSearchError,
+    ADSettingsError,
+    ADWriteError,
+)
 from ansible_collections.winauth.winrm.plugins.plugin_utils._ad.ldap import ADConnection
 from ansible_collections.winauth.winrm.plugins.plugin_utils._ad.ldapwrite import Modification
 from ansible_collections.winauth.winrm.plugins.plugin_utils._ad.privilege import ldap_escape, sid_string
@@ -307,7 +312,10 @@ class SpnDirectory:
         """
         bare = ref.strip()
         if "=" in bare and "," in bare:
-            entries = list(self.ad.search("(objectClass=*)", OWNER_ATTRIBUTES, bare, "base"))
+            try:
+                entries = list(self.ad.search("(objectClass=*)", OWNER_ATTRIBUTES, bare, "base"))
+            except ADSearchError:  # no such object (or a DN outside this domain)
+                entries = []
         else:
             bare = bare.split("\\", 1)[-1]
             value = ldap_escape(bare)
@@ -403,12 +411,12 @@ def apply_steps(ad: ADConnection, steps: list[Step]) -> None:
     done: list[Step] = []
     for step in steps:
         try:
-            ad.modify(step.dn, [step.change])
+            _modify(ad, step.dn, step.change)
         except ADError as e:
             left = []
             for prior in reversed(done):
                 try:
-                    ad.modify(prior.dn, [prior.undo])
+                    _modify(ad, prior.dn, prior.undo)
                 except ADError as undo_error:
                     left.append("%s %s on %s (%s)" % (prior.undo.operation, ", ".join(prior.undo.values),
                                                        prior.dn, undo_error))
@@ -420,8 +428,109 @@ def apply_steps(ad: ADConnection, steps: list[Step]) -> None:
         done.append(step)
 
 
+RESULT_CONSTRAINT_VIOLATION = 19
+
+
+def _modify(ad: ADConnection, dn: str, change: Modification) -> None:
+    """One SPN modify; a delete Samba refuses as a "duplicate" is redone as a replace with the rest.
+
+    Samba's samldb checks the uniqueness of every value in a servicePrincipalName change, the
+    values being deleted included, so removing a duplicate (two holders) with ``delete`` fails
+    with constraintViolation; a Windows DC checks only added values. The fallback re-reads the
+    account and replaces its SPNs with the others, in one ModifyRequest.
+    """
+    try:
+        ad.modify(dn, [change])
+    except ADWriteError as e:
+        if change.operation != "delete" or e.result_code != RESULT_CONSTRAINT_VIOLATION:
+            raise
+        current: list[str] = []
+        for entry in ad.search("(objectClass=*)", ["servicePrincipalName"], dn, "base"):
+            current = list(entry.get("servicePrincipalName") or [])
+        gone = {v.lower() for v in change.values}
+        ad.modify(dn, [Modification("replace", "servicePrincipalName", tuple(v for v in current
+                                                                             if v.lower() not in gone))])
+
+
 def can_write_spns(ad: ADConnection, dn: str) -> bool:
     """Whether the bind may write servicePrincipalName on ``dn`` (its ``allowedAttributesEffective``)."""
     for entry in ad.search("(objectClass=*)", ["allowedAttributesEffective"], dn, "base"):
         return any(a.lower() == "serviceprincipalname" for a in entry.get("allowedAttributesEffective") or [])
     return False
+
+
+@dataclass
+class SpnChange:
+    """What ad_spn will do to one account (computed before anything is written)."""
+
+    target: Owner
+    before: list[str]
+    add: list[str]
+    remove: list[str]
+    taken: dict[str, list[Owner]]  # SPN to add → the other accounts it moves from
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.add or self.remove)
+
+    @property
+    def after(self) -> list[str]:
+        gone = {s.lower() for s in self.remove}
+        return [s for s in self.before if s.lower() not in gone] + self.add
+
+    @property
+    def moved(self) -> list[dict[str, str]]:
+        return [{"spn": spn, "from": o.dn} for spn, owners in self.taken.items() for o in owners]
+
+
+def plan_change(directory: SpnDirectory, account: str, spns: list[Any], state: str, move: bool) -> SpnChange:
+    """Validate and plan an SPN change on ``account``; nothing is written.
+
+    Raises:
+        SPNSyntaxError: a malformed SPN (checked before the directory is asked anything else).
+        ADError: the account does not exist, or an SPN to add is held elsewhere and ``move`` is false.
+    """
+    wanted = [parse_spn(s) for s in spns]
+    if not wanted:
+        raise ADSettingsError("spns is empty: name the SPNs to make present, absent or exact (e.g. "
+                              "HTTP/srv01.example.com)")
+    target = directory.account(account)
+    add, remove = plan_spns(target.account.spns, wanted, state)
+    change = SpnChange(target, list(target.account.spns), add, remove, {})
+    for text in add:
+        spn = parse_spn(text)
+        others = [o for o in directory.owners(spn) if not o.same(target)]
+        if others and not move:
+            names = ", ".join("%s (%s, %s)" % (o.name, o.type, o.dn) for o in others)
+            raise ADError("%s is already held by %s: AD refuses a duplicate SPN and two holders break Kerberos "
+                          "to it. Set move: true to move it to %s in one all-or-nothing change (%s then loses it), "
+                          "or remove it from that account first" % (spn, names, target.name, others[0].name))
+        if others:
+            change.taken[text] = others
+        mapped = mapped_spn(spn, directory.mappings())
+        shadowed = [o for o in directory.owners(mapped) if not o.same(target)] if mapped is not None else []
+        if shadowed and not others:
+            change.warnings.append(
+                "%s on %s shadows %s of %s: tickets for %s will now be issued for %s, so a client that reaches "
+                "%s's service by that name is rejected (0x80090322)"
+                % (spn, target.name, mapped, shadowed[0].name, spn, target.name, shadowed[0].name))
+    return change
+
+
+def apply_change(directory: SpnDirectory, change: SpnChange) -> list[str]:
+    """Write ``change`` (a move all-or-nothing) and return the account's SPNs as the DC now has them.
+
+    Raises:
+        ADError: the bind may not write an account of a move (nothing written), or the DC refused.
+    """
+    if change.taken:
+        for dn in sorted({o.dn for owners in change.taken.values() for o in owners} | {change.target.dn}):
+            if not can_write_spns(directory.ad, dn):
+                raise ADError("the bind account (%s) may not write servicePrincipalName on %s, so the move cannot "
+                              "be done all at once; nothing was changed. Bind as an account allowed to write both "
+                              "accounts (a Domain Admin)" % (directory.ad.settings.username or "the ticket's user", dn))
+    apply_steps(directory.ad, move_steps(change.target, change.add, change.remove, change.taken))
+    for entry in directory.ad.search("(objectClass=*)", ["servicePrincipalName"], change.target.dn, "base"):
+        return list(entry.get("servicePrincipalName") or [])
+    return change.after

@@ -100,12 +100,10 @@ def delegation_of(directory: SpnDirectory, computer: Owner) -> Delegation:
 
 def gather_host(directory: SpnDirectory, request: ClientRequest, hostvars: Mapping[str, Any]) -> HostFacts:
     """Every fact of one host: with ``fallback`` canonicalisation the first name the KDC knows wins."""
-    chosen = request.candidates[-1]
-    for name in request.candidates:
-        spn = parse_spn(request.spn(name))
-        if directory.owners(spn) or (len(request.candidates) == 1):
-            chosen = name
-            break
+    # dns_canonicalize_hostname = fallback: the name as given if the KDC knows it, else the canonical one.
+    chosen = next((name for name in request.candidates[:-1]
+                   if directory.resolve(parse_spn(request.spn(name)), None).status != "missing"),
+                  request.candidates[-1])
     spn = parse_spn(request.spn(chosen))
     direct = directory.owners(spn)
     computer = find_computer(directory, request, chosen, direct[0] if len(direct) == 1 else None)

@@ -189,3 +189,35 @@ def test_escape_sid_round_trip() -> None:
     assert bytes(int(h, 16) for h in escaped.split("\\")[1:]) == _sid_bytes(sid)
     with pytest.raises(ValueError):
         escape_sid("nope")
+
+
+class SambaAD:
+    """A DC that, like Samba's samldb, refuses to delete a value another account also holds."""
+
+    def __init__(self, spns: list[str]) -> None:
+        self.spns = spns
+        self.calls: list[tuple[str, tuple[str, ...]]] = []
+
+    def modify(self, dn: str, changes: list[Modification]) -> None:
+        change = changes[0]
+        self.calls.append((change.operation, change.values))
+        if change.operation == "delete":
+            raise ADWriteError("the DC refused to modify %s: constraintViolation" % dn, 19)
+        self.spns = list(change.values)
+
+    def search(self, *_args: Any) -> list[dict[str, Any]]:
+        return [{"dn": "CN=svc_dup", "servicePrincipalName": self.spns}]
+
+
+def test_removing_a_duplicate_falls_back_to_replace_on_samba() -> None:
+    ad = SambaAD(["HTTP/srv09.lab.test", "HTTP/other"])
+    apply_steps(ad, move_steps(owner("svc_dup", "user"), [], ["HTTP/srv09.lab.test"], {}))  # type: ignore[arg-type]
+    assert ad.calls == [("delete", ("HTTP/srv09.lab.test",)), ("replace", ("HTTP/other",))]
+    assert ad.spns == ["HTTP/other"]
+
+
+def test_other_refusals_are_not_retried() -> None:
+    ad = FakeAD(refuse=1)
+    with pytest.raises(ADError, match="insufficientAccessRights"):
+        apply_steps(ad, move_steps(owner("svc_dup", "user"), [], ["HTTP/x"], {}))  # type: ignore[arg-type]
+    assert len(ad.calls) == 1

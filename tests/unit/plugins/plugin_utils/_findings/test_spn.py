@@ -4,6 +4,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from ansible_collections.winauth.winrm.plugins.plugin_utils._ad.accounts import (
@@ -147,3 +148,9 @@ def test_domain_duplicates_and_catalogue() -> None:
     assert f.id == "SPN-DUPLICATE-DOMAIN" and "CN=a; CN=b" in f.why
     assert len({e.id for e in ENTRIES}) == len(ENTRIES)
     assert all(e.severity in SEVERITIES for e in ENTRIES)
+
+
+def test_every_finding_is_documented_in_the_spn_trap_page() -> None:
+    page = (Path(__file__).resolve().parents[5] / "docs" / "spn-trap.md").read_text(encoding="utf-8")
+    rows = {line.split("|")[1].strip(" `") for line in page.splitlines() if line.startswith("| `")}
+    assert {e.id for e in ENTRIES} <= rows
