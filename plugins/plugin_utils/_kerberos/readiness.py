@@ -325,7 +325,8 @@ def remedies(plans: Sequence[Mapping[str, Any]], spn_info: Mapping[str, Any] | N
         users: host → ansible_user (to tell a local account from a domain one).
 
     Returns:
-        host → Remedy.as_dict().
+        host → Remedy.as_dict() plus ``needs_writes`` (its fix is an AD write, made by this host or, when two
+        inventory names reach one machine, by the first of them).
 
     Raises:
         ValueError: an unknown policy.
@@ -347,6 +348,8 @@ def remedies(plans: Sequence[Mapping[str, Any]], spn_info: Mapping[str, Any] | N
             if not keys <= claimed:
                 writes.append(write)
                 claimed |= keys
+        # What the host's fix depends on, whichever host makes the write (check mode judges by it).
+        found["needs_writes"] = bool(found["writes"])
         found["writes"] = writes
         out[host] = found
     return out
@@ -371,7 +374,7 @@ def failures(after: Sequence[Mapping[str, Any]], found: Mapping[str, Mapping[str
         if outcome(plan) not in fail_on:
             continue
         before = found.get(host) or {}
-        if check_mode and before.get("writes"):
+        if check_mode and (before.get("needs_writes") or before.get("writes")):
             continue
         fresh = remedy(plan)  # the prediction's own reason, in case the variables moved the problem
         problem = before.get("problem") or fresh.problem

@@ -285,6 +285,10 @@ def test_one_write_per_spn_when_two_inventory_names_reach_one_machine() -> None:
     assert found["win02"]["writes"] == [write("WIN02$", "HTTP/win02.lab.test", move=True)]
     assert found["win02-negotiate"]["writes"] == []
     assert found["win02-negotiate"]["change"] == found["win02"]["change"]
+    # In check mode neither fails: the one write would fix both.
+    assert found["win02"]["needs_writes"] and found["win02-negotiate"]["needs_writes"]
+    assert readiness.failures([COLLISION, other_name], found, check_mode=True) == {}
+    assert set(readiness.failures([COLLISION, other_name], found)) == {"win02", "win02-negotiate"}
 
 
 def test_missing_spn_without_ad_spn_info_names_the_spn_to_register() -> None:
