@@ -133,7 +133,21 @@ tarball_contents() {  # the lab, the benchmark and the dev tooling stay out of t
 }
 
 molecule_all() {  # every role scenario: create/destroy start and stop a lab of its own (no Docker)
-  "${LAB_NETNS[@]}" molecule test --all > "$ROOT/.build/molecule.log" 2>&1
+  # Scenarios over the domain lab (spn_validation) reach the members by FQDN: molecule runs in a
+  # private mount name space whose /etc/resolv.conf names that lab's DC (<network>.250), as
+  # tests/lab/labns.py does. Where that name space cannot exist they are left out, loudly.
+  local wrap=() scenarios=(--all) resolv=$ROOT/.build/molecule-resolv.conf net reason
+  net=$(sed -n 's|^ *WINAUTH_MOLECULE_NETWORK: *"\{0,1\}\([0-9.]*\)\.0/24.*|\1|p' extensions/molecule/spn_validation/molecule.yml)
+  reason=$(python -c 'import sys; sys.path.insert(0, "tests/lab"); import labns; print(labns.unavailable() or "")')
+  if [ -z "$reason" ] && [ -n "$net" ]; then
+    printf 'nameserver %s.250\nsearch lab.test\n' "$net" > "$resolv"
+    # shellcheck disable=SC2016  # "$0" and "$@" are the inner shell's
+    wrap=(unshare --mount --propagation private sh -c 'mount --bind "$0" /etc/resolv.conf && exec "$@"' "$resolv")
+  else
+    not_run "molecule scenario spn_validation (domain lab): ${reason:-no WINAUTH_MOLECULE_NETWORK in its molecule.yml}"
+    scenarios=(--scenario-name credssp_scoped)
+  fi
+  "${LAB_NETNS[@]}" "${wrap[@]}" molecule test "${scenarios[@]}" > "$ROOT/.build/molecule.log" 2>&1
   local rc=$?
   # (molecule looks for a "default" scenario for shared state first and says CRITICAL when there is none)
   grep -E "^(DETAILS|SCENARIO RECAP)|: (actions|Executed)|CRITICAL|ERROR" "$ROOT/.build/molecule.log" |

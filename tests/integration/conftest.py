@@ -9,8 +9,10 @@ from __future__ import annotations
 import json
 import os
 import re
+import shutil
 import subprocess
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -30,6 +32,26 @@ CONNECTIONS: dict[str, dict[str, Any]] = {
     "win02": {"ansible_winrm_transport": "ntlm", "ansible_winrm_scheme": "http", "port": "http"},
     "win03": {"ansible_winrm_transport": "ntlm", "ansible_winrm_scheme": "https", "port": "https"},
 }
+
+
+def domain_lab_marks() -> list[pytest.MarkDecorator]:
+    """Skip marks of a test module that needs the domain lab: where the lab name space cannot exist (not
+    root, no unshare, unshare --mount refused, as in a chroot or an unprivileged container) or without
+    samba, with the reason."""
+    import labns
+
+    reason = labns.unavailable()
+    return [pytest.mark.skipif(reason is not None, reason=f"the AD lab needs the lab name space: {reason}"),
+            pytest.mark.skipif(shutil.which("samba") is None,
+                               reason="the AD lab needs samba (bootstrap.sh installs it)")]
+
+
+@contextmanager
+def domain_lab(tmp_path_factory: pytest.TempPathFactory, network: str, name: str) -> Iterator[Lab]:
+    """A domain lab (tests/lab/scenarios/domain.yml: the Samba AD DC and its members) on ``network``."""
+    scenario = str(ROOT / "tests" / "lab" / "scenarios" / "domain.yml")
+    with Lab.started(tmp_path_factory.mktemp(name), network, "--scenario", scenario, "--show", "0") as lab:
+        yield lab
 
 
 @dataclass
@@ -82,19 +104,29 @@ def recap(output: str) -> dict[str, dict[str, int]]:
 
 
 @pytest.fixture
-def play(lab: Lab, tmp_path: Path):
-    """``play(playbook, extra_vars, hosts={name: overrides}, check=)`` → Run (results empty; use recap)."""
+def play(request: pytest.FixtureRequest, tmp_path: Path):
+    """``play(playbook, extra_vars, hosts={name: overrides}, check=)`` → Run (results empty; use recap).
+
+    ``inventory=`` (a whole inventory) with ``inside=`` (a domain Lab) runs ansible-playbook in that
+    lab's name space instead (DNS = its DC, its krb5.conf), and the session lab is not started.
+    """
 
     def run(playbook_path: Path, extra_vars: dict[str, Any] | None = None,
-            hosts: dict[str, dict[str, Any]] | None = None, check: bool = False) -> Run:
-        chosen = hosts if hosts is not None else {name: {} for name in CONNECTIONS}
-        inventory = {"all": {"hosts": {name: host_vars(lab, name, **over) for name, over in chosen.items()}}}
+            hosts: dict[str, dict[str, Any]] | None = None, check: bool = False,
+            inventory: dict[str, Any] | None = None, inside: Lab | None = None) -> Run:
+        if inventory is None:
+            lab: Lab = request.getfixturevalue("lab")
+            chosen = hosts if hosts is not None else {name: {} for name in CONNECTIONS}
+            inventory = {"all": {"hosts": {name: host_vars(lab, name, **over) for name, over in chosen.items()}}}
         inv_path = tmp_path / "inventory.yml"
         inv_path.write_text(yaml.safe_dump(inventory), encoding="utf-8")
         cmd = ["ansible-playbook", "-i", str(inv_path), str(playbook_path), "-e", json.dumps(extra_vars or {})]
         if check:
             cmd.append("--check")
-        env = dict(os.environ, ANSIBLE_HOST_KEY_CHECKING="False", ANSIBLE_RETRY_FILES_ENABLED="False")
+        quiet = {"ANSIBLE_HOST_KEY_CHECKING": "False", "ANSIBLE_RETRY_FILES_ENABLED": "False"}
+        env = dict(os.environ, **quiet)
+        if inside is not None:
+            cmd, env = inside.ns_command(*cmd), inside.ns_env(**quiet)
         proc = subprocess.run(cmd, capture_output=True, text=True, timeout=300, env=env, check=False)
         return Run(proc.returncode, proc.stdout + proc.stderr, {})
 
