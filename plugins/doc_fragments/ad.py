@@ -39,6 +39,8 @@ options:
     type: str
     choices: [ldaps, starttls, none]
     default: ldaps
+    env:
+      - name: WINAUTH_AD_TLS_MODE
   auth:
     description:
       - C(kerberos) - SASL GSS-SPNEGO with Kerberos, from the ticket cache or from O(username)/O(password) turned
@@ -49,6 +51,8 @@ options:
     type: str
     choices: [kerberos, simple, ntlm, negotiate]
     default: kerberos
+    env:
+      - name: WINAUTH_AD_AUTH
   username:
     description: Bind user, C(user@REALM) for Kerberos, C(DOMAIN\user) or a DN for the others.
     type: str
@@ -62,6 +66,8 @@ options:
   ca_cert:
     description: CA bundle to validate the DC's LDAPS/StartTLS certificate.
     type: path
+    env:
+      - name: WINAUTH_AD_CA_CERT
   validate_certs:
     description: Validate the DC's certificate (name and issuer).
     type: bool
