@@ -94,7 +94,8 @@ class _Tower:
     """AWX's ``TowerNamespace``: ``tower.filename`` or ``tower.filename.<name>``."""
 
 
-def inject(ctype: dict[str, Any], inputs: dict[str, Any], private_data_dir: Path) -> tuple[dict[str, str], dict[str, str]]:
+def inject(ctype: dict[str, Any], inputs: dict[str, Any],
+           private_data_dir: Path) -> tuple[dict[str, str], dict[str, str]]:
     """Render a credential type's injectors as ``CredentialType.inject_credential`` does.
 
     Args:
