@@ -30,6 +30,8 @@ from __future__ import annotations
 import json
 import os
 import stat
+import subprocess
+import sys
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -201,3 +203,57 @@ def artifacts_text(base: Path) -> str:
         if path.is_file():
             chunks.append(path.read_text(encoding="utf-8", errors="replace"))
     return "\n".join(chunks)
+
+
+def run_job(base: Path, spec: dict[str, Any], prefix: list[str] | None = None,
+            env: dict[str, str] | None = None) -> dict[str, Any]:
+    """Run ``awx_job.py`` on ``spec`` (``prefix``: e.g. the lab name space's command) and return its result.
+
+    Args:
+        base: the private data dir.
+        spec: the job (``awx_job.py``'s docstring); ``private_data_dir`` is filled in.
+        prefix: argv put before ``python awx_job.py`` (labns.py ... --).
+        env: the environment of the process (the runner passes it on to Ansible, plus env/envvars).
+    """
+    spec = {**spec, "private_data_dir": str(base)}
+    spec_path, result_path = base.parent / (base.name + ".spec.json"), base.parent / (base.name + ".result.json")
+    spec_path.write_text(json.dumps(spec), encoding="utf-8")
+    cmd = [*(prefix or []), sys.executable, str(Path(__file__).with_name("awx_job.py")), str(spec_path),
+           str(result_path)]
+    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=600, env=env, check=False)
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    result: dict[str, Any] = json.loads(result_path.read_text(encoding="utf-8"))
+    return result
+
+
+def events(base: Path, ident: str = "1") -> list[dict[str, Any]]:
+    """The job events ansible-runner wrote (``artifacts/<ident>/job_events``), in order."""
+    found = [json.loads(p.read_text(encoding="utf-8")) for p in (base / "artifacts" / ident / "job_events").glob("*.json")]
+    return sorted(found, key=lambda e: e.get("counter", 0))
+
+
+def task_results(base: Path, task: str, ident: str = "1") -> dict[str, dict[str, Any]]:
+    """``{host: res}`` of the runner_on_ok / runner_on_failed events of the task named ``task``."""
+    out = {}
+    for event in events(base, ident):
+        data = event.get("event_data", {})
+        if event.get("event") in ("runner_on_ok", "runner_on_failed", "runner_on_unreachable") and \
+                data.get("task") == task:
+            out[data["host"]] = {**data.get("res", {}), "_event": event["event"]}
+    return out
+
+
+def fact_cache(base: Path, host: str, ident: str = "1") -> dict[str, Any]:
+    """The jsonfile fact cache entry of a host (what AWX reads back into the host's facts).
+
+    ansible-core 2.19 changed the format (ansible/ansible#86028, ansible/ansible-runner#1441): the file
+    is ``s1_<host>`` holding ``{"__payload__": "<the facts as JSON>"}``; up to 2.18 it is ``<host>`` with
+    the facts. Both are read; which one was found is not hidden: exactly one must exist.
+    """
+    cache = base / "artifacts" / ident / "fact_cache"
+    found = [p for p in (cache / host, cache / ("s1_" + host)) if p.is_file()]
+    assert len(found) == 1, "fact cache of %s: %s" % (host, sorted(p.name for p in cache.iterdir()))
+    data: dict[str, Any] = json.loads(found[0].read_text(encoding="utf-8"))
+    if found[0].name.startswith("s1_"):
+        data = json.loads(data["__payload__"])
+    return data

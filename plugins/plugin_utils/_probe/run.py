@@ -136,10 +136,14 @@ def _kerberos(p: Probe) -> Step:
 
 
 def _krb5_conf(p: Probe) -> Step:
+    if "kerberos" not in p.settings.transports:
+        return skip("krb5_conf", "Kerberos is not among the transports (%s)" % ", ".join(p.settings.transports))
     return krb5.check_config(p.settings.username)
 
 
 def _kdc(p: Probe) -> Step:
+    if "kerberos" not in p.settings.transports:
+        return skip("kdc", "Kerberos is not among the transports (%s)" % ", ".join(p.settings.transports))
     return krb5.check_kdcs(p.settings.username, p.timeout)
 
 
