@@ -228,7 +228,8 @@ def run_job(base: Path, spec: dict[str, Any], prefix: list[str] | None = None,
 
 def events(base: Path, ident: str = "1") -> list[dict[str, Any]]:
     """The job events ansible-runner wrote (``artifacts/<ident>/job_events``), in order."""
-    found = [json.loads(p.read_text(encoding="utf-8")) for p in (base / "artifacts" / ident / "job_events").glob("*.json")]
+    folder = base / "artifacts" / ident / "job_events"
+    found = [json.loads(p.read_text(encoding="utf-8")) for p in folder.glob("*.json")]
     return sorted(found, key=lambda e: e.get("counter", 0))
 
 

@@ -206,4 +206,4 @@ def run(p: Probe, only: tuple[str, ...] = NAMES) -> list[Step]:
         start = time.monotonic()
         step = skip(name, "not tried: %s failed" % ", ".join(blocked)) if blocked else function(p)
         p.steps[name] = replace(step, elapsed_ms=int((time.monotonic() - start) * 1000))
-    return [p.steps[n] for n in NAMES if n in p.steps]
+    return [p.steps[row[0]] for row in STEPS if row[0] in p.steps]
