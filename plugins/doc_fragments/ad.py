@@ -82,6 +82,9 @@ options:
     description: Seconds for connecting and for each LDAP reply.
     type: int
     default: 10
+seealso:
+  - ref: ansible_collections.winauth.winrm.docsite.guides
+    description: The admin guides of winauth.winrm (auditing, hardening, Kerberos, the double hop, AWX, troubleshooting).
 requirements:
   - sansldap, pyspnego[kerberos] >= 0.11, dnspython >= 2.4 and python-gssapi on the controller.
 """
