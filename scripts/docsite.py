@@ -22,7 +22,8 @@ LABEL = "ansible_collections.winauth.winrm.docsite.guides"
 
 def _title(text: str) -> str:
     """The first ``# `` heading of a Markdown guide, inline code marks dropped."""
-    return next((line[2:].strip() for line in text.splitlines() if line.startswith("# ")), "").replace("`", "").replace("*", "")
+    title = next((line[2:].strip() for line in text.splitlines() if line.startswith("# ")), "")
+    return title.replace("`", "").replace("*", "")
 
 
 def render(root: Path = ROOT) -> str:

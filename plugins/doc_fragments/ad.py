@@ -84,7 +84,7 @@ options:
     default: 10
 seealso:
   - ref: ansible_collections.winauth.winrm.docsite.guides
-    description: The admin guides of winauth.winrm (auditing, hardening, Kerberos, the double hop, AWX, troubleshooting).
+    description: The admin guides of winauth.winrm (audit, hardening, Kerberos, the double hop, AWX, troubleshooting).
 requirements:
   - sansldap, pyspnego[kerberos] >= 0.11, dnspython >= 2.4 and python-gssapi on the controller.
 """
