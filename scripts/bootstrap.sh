@@ -61,7 +61,7 @@ fi
 exe=${py% *}
 
 stamp=$venv/.bootstrap-complete
-reqs=$(cat requirements.txt requirements-dev.txt | sha256sum | cut -d' ' -f1)
+reqs=$(cat requirements.txt requirements-dev.txt requirements-awx.txt | sha256sum | cut -d' ' -f1)
 pyversion=$("$exe" -c 'import sys; print(sys.version)')
 want="ansible-core $line; $exe $pyversion; requirements $reqs"
 if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then

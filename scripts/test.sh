@@ -128,8 +128,25 @@ build_install() {  # every module, plugin and role renders from the built and in
 
 tarball_contents() {  # the lab, the benchmark and the dev tooling stay out of the collection artifact
   local bad
-  bad=$(tar -tzf "$1" | grep -E '^(extensions/molecule|tests/(lab|benchmark|browser|integration|output)|tests/sanity/offline_get_pip\.py|scripts|requirements-dev\.txt|pyproject\.toml|\.(ci|venv|build|lab|ansible|git))')
+  bad=$(tar -tzf "$1" | grep -E '^(extensions/molecule|tests/(lab|benchmark|browser|integration|output)|tests/sanity/offline_get_pip\.py|scripts|requirements-(dev|awx)\.txt|pyproject\.toml|\.(ci|venv|build|lab|ansible|git))')
   [ -z "$bad" ] || { echo "build_ignore (galaxy.yml) lets these into the tarball:"; echo "$bad" | head; return 1; }
+}
+
+docsite_lint() {  # the docs site as antsibull-docs builds it: extra docs, links, every plugin's and role's docs
+  antsibull-docs lint-collection-docs --plugin-docs "$ROOT/.build/ansible_collections/winauth/winrm"
+}
+
+galaxy_import() {  # the built tarball through galaxy-importer, offline (scripts/galaxy-importer.cfg says which checks)
+  local tmp rc; tmp=$(mktemp -d)
+  ansible-galaxy collection build --force --output-path "$tmp" . >/dev/null || { rm -rf "$tmp"; return 1; }
+  (cd "$tmp" && env -u ANSIBLE_COLLECTIONS_PATH -u PYTHONPATH GALAXY_IMPORTER_CONFIG="$ROOT/scripts/galaxy-importer.cfg" \
+     python -m galaxy_importer.main "$tmp"/winauth-winrm-*.tar.gz > "$ROOT/.build/galaxy-importer.log" 2>&1)
+  rc=$?
+  # Its warnings are listed (the flake8 pass also reads plugins/filter/*.yml as Python: E999 there is its own noise).
+  grep -E "^(WARNING|ERROR)" "$ROOT/.build/galaxy-importer.log" | head -20
+  echo "galaxy-importer ran: $(grep -E '^(run_|check_)[a-z0-9_]+ = True' scripts/galaxy-importer.cfg | cut -d' ' -f1 | tr '\n' ' ')" \
+       "(not: $(grep -E '^run_[a-z0-9_]+ = False' scripts/galaxy-importer.cfg | cut -d' ' -f1 | tr '\n' ' '))"
+  rm -rf "$tmp"; return $rc
 }
 
 molecule_all() {  # every role scenario: create/destroy start and stop a lab of its own (no Docker)
@@ -221,6 +238,8 @@ else
 fi
 step "ansible-lint (production)" lint
 step "galaxy build + install + ansible-doc" build_install
+step "antsibull-docs lint-collection-docs" docsite_lint
+step "galaxy-importer (offline)" galaxy_import
 step "molecule (extensions/molecule)" molecule_all
 if command -v chromium >/dev/null || command -v chromium-browser >/dev/null; then
   step "report page in headless Chromium" browser

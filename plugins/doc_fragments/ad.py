@@ -41,6 +41,8 @@ options:
     type: str
     choices: [ldaps, starttls, none]
     default: ldaps
+    env:
+      - name: WINAUTH_AD_TLS_MODE
   auth:
     description:
       - C(kerberos) - SASL GSS-SPNEGO with Kerberos, from the ticket cache or from O(username)/O(password) turned
@@ -51,6 +53,8 @@ options:
     type: str
     choices: [kerberos, simple, ntlm, negotiate]
     default: kerberos
+    env:
+      - name: WINAUTH_AD_AUTH
   username:
     description: Bind user, C(user@REALM) for Kerberos, C(DOMAIN\user) or a DN for the others.
     type: str
@@ -64,6 +68,8 @@ options:
   ca_cert:
     description: CA bundle to validate the DC's LDAPS/StartTLS certificate.
     type: path
+    env:
+      - name: WINAUTH_AD_CA_CERT
   validate_certs:
     description: Validate the DC's certificate (name and issuer).
     type: bool
@@ -78,6 +84,9 @@ options:
     description: Seconds for connecting and for each LDAP reply.
     type: int
     default: 10
+seealso:
+  - ref: ansible_collections.winauth.winrm.docsite.guides
+    description: The admin guides of winauth.winrm (audit, hardening, Kerberos, the double hop, AWX, troubleshooting).
 requirements:
   - sansldap, pyspnego[kerberos] >= 0.11, dnspython >= 2.4 and python-gssapi on the controller.
 """

@@ -46,6 +46,8 @@ notes:
     request (no or another C(a:RelatesTo)) are refused with an error naming what was wrong.
   - Each run reports C(wsman_round_trips), the number of WS-Management requests it sent.
 seealso:
+  - ref: ansible_collections.winauth.winrm.docsite.guides
+    description: The admin guides of winauth.winrm (audit, hardening, Kerberos, the double hop, AWX, troubleshooting).
   - name: Windows Remote Management configuration (MS-WSMV)
     description: The WS-Management protocol and the WinRM configuration resources used here.
     link: https://learn.microsoft.com/en-us/openspecs/windows_protocols/ms-wsmv/

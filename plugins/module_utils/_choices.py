@@ -18,3 +18,5 @@ SEVERITIES = ("info", "low", "medium", "high")
 FAIL_ON = ("none", "low", "medium", "high")
 # winrm_probe steps, in the order they run (plugin_utils._probe.run.STEPS has one row per name).
 PROBE_STEPS = ("dns", "tcp", "identify", "schemes", "tls", "kerberos", "clock", "roundtrip")
+# Steps run only when asked for (the kerberos_preflight playbook): the Kerberos client's own setup.
+PROBE_OPT_IN_STEPS = ("krb5_conf", "kdc")

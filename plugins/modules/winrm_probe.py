@@ -23,6 +23,10 @@ description:
   - C(tls) - the HTTPS listener's certificate - chain against the configured CA bundle (requests uses certifi's
     bundle, not the system store, unless told otherwise), name match with the URL host, expiry, and whether
     channel binding will be sent.
+  - C(krb5_conf) (only when named in O(steps)) - a krb5.conf is readable (C(KRB5_CONFIG), else C(/etc/krb5.conf))
+    and knows the realm of the user (C(default_realm), or the realm of C(user@REALM), in capitals).
+  - C(kdc) (only when named in O(steps)) - the realm's KDCs from krb5.conf C(kdc =) lines, else from the
+    C(_kerberos._udp)/C(_kerberos._tcp) DNS SRV records, and one of them answers on TCP 88.
   - C(kerberos) - a TGT (with the password, in memory; or from the ticket cache) and the service ticket for the
     SPN the client will ask for (C(<service>/<host or override>)), like C(klist get).
   - C(clock) - the KDC's clock (from the KRB-ERROR to an AS-REQ without pre-authentication, which is not a failed
@@ -35,10 +39,13 @@ description:
     fault and C(explain) of the error the real connection gives name the same C(cause) id.
 options:
   steps:
-    description: The steps to run (default all), always in the order above.
+    description:
+      - The steps to run, always in the order above.
+      - Default all but C(krb5_conf) and C(kdc), which the C(winauth.winrm.kerberos_preflight) playbook
+        adds.
     type: list
     elements: str
-    choices: [dns, tcp, identify, schemes, tls, kerberos, clock, roundtrip]
+    choices: [dns, tcp, identify, schemes, tls, kerberos, clock, roundtrip, krb5_conf, kdc]
   timeout:
     description: Seconds to wait for each unauthenticated connection (TCP connect, TLS, the 401, the KDC).
     type: int
@@ -184,10 +191,10 @@ wsman_round_trips:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.winauth.winrm.plugins.module_utils._choices import PROBE_STEPS
+from ansible_collections.winauth.winrm.plugins.module_utils._choices import PROBE_OPT_IN_STEPS, PROBE_STEPS
 
 ARGUMENT_SPEC = dict(
-    steps=dict(type="list", elements="str", choices=list(PROBE_STEPS)),
+    steps=dict(type="list", elements="str", choices=list(PROBE_STEPS + PROBE_OPT_IN_STEPS)),
     timeout=dict(type="int", default=5),
     fail=dict(type="bool", default=True),
 )

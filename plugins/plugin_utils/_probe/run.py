@@ -17,7 +17,16 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from ansible_collections.winauth.winrm.plugins.plugin_utils._probe import clock, dns, kerberos, roundtrip, tcp, unauth
+from ansible_collections.winauth.winrm.plugins.module_utils._choices import PROBE_OPT_IN_STEPS
+from ansible_collections.winauth.winrm.plugins.plugin_utils._probe import (
+    clock,
+    dns,
+    kerberos,
+    krb5,
+    roundtrip,
+    tcp,
+    unauth,
+)
 from ansible_collections.winauth.winrm.plugins.plugin_utils._probe import tls as tls_layer
 from ansible_collections.winauth.winrm.plugins.plugin_utils._probe.step import Step, skip
 from ansible_collections.winauth.winrm.plugins.plugin_utils._text import shorten
@@ -126,6 +135,18 @@ def _kerberos(p: Probe) -> Step:
                                        reverse))
 
 
+def _krb5_conf(p: Probe) -> Step:
+    if "kerberos" not in p.settings.transports:
+        return skip("krb5_conf", "Kerberos is not among the transports (%s)" % ", ".join(p.settings.transports))
+    return krb5.check_config(p.settings.username)
+
+
+def _kdc(p: Probe) -> Step:
+    if "kerberos" not in p.settings.transports:
+        return skip("kdc", "Kerberos is not among the transports (%s)" % ", ".join(p.settings.transports))
+    return krb5.check_kdcs(p.settings.username, p.timeout)
+
+
 def _clock(p: Probe) -> Step:
     s = p.settings
     uses = "kerberos" in s.transports
@@ -154,14 +175,18 @@ STEPS: tuple[tuple[str, tuple[str, ...], Callable[[Probe], Step]], ...] = (
     ("identify", ("tcp",), _identify),
     ("schemes", ("tcp",), _schemes),
     ("tls", ("tcp",), _tls),
-    ("kerberos", ("dns",), _kerberos),
+    # Opt-in (PROBE_OPT_IN_STEPS): the controller's own Kerberos setup, for the kerberos_preflight playbook.
+    ("krb5_conf", (), _krb5_conf),
+    ("kdc", ("krb5_conf",), _kdc),
+    ("kerberos", ("dns", "krb5_conf", "kdc"), _kerberos),
     ("clock", ("dns",), _clock),
     # Tried even after a scheme/TLS failure: its error is the one the real connection gets. Not after a
     # Kerberos failure when Kerberos is the only transport: that would only repeat it (and a wrong
     # password would count twice toward the account's lockout).
     ("roundtrip", ("tcp",), _roundtrip),
 )
-NAMES = tuple(row[0] for row in STEPS)
+# The default steps; the opt-in ones run only when named.
+NAMES = tuple(row[0] for row in STEPS if row[0] not in PROBE_OPT_IN_STEPS)
 
 
 def run(p: Probe, only: tuple[str, ...] = NAMES) -> list[Step]:
@@ -181,4 +206,4 @@ def run(p: Probe, only: tuple[str, ...] = NAMES) -> list[Step]:
         start = time.monotonic()
         step = skip(name, "not tried: %s failed" % ", ".join(blocked)) if blocked else function(p)
         p.steps[name] = replace(step, elapsed_ms=int((time.monotonic() - start) * 1000))
-    return [p.steps[n] for n in NAMES if n in p.steps]
+    return [p.steps[row[0]] for row in STEPS if row[0] in p.steps]
