@@ -16,6 +16,7 @@ from typing import Any
 from ansible.errors import AnsibleActionFail
 from ansible.plugins.action import ActionBase
 
+from ansible_collections.winauth.winrm.plugins.module_utils._ad_spec import with_environment
 from ansible_collections.winauth.winrm.plugins.plugin_utils._ad.base import ADPluginBase
 from ansible_collections.winauth.winrm.plugins.plugin_utils._errors import WinAuthError
 
@@ -52,7 +53,8 @@ class ADAction(ADPluginBase, ActionBase):  # type: ignore[misc]
         result: dict[str, Any] = super().run(tmp, task_vars)
         del tmp
         try:
-            _validation, args = self.validate_argument_spec(argument_spec=self.ARGUMENT_SPEC)
+            _validation, args = self.validate_argument_spec(argument_spec=with_environment(self.ARGUMENT_SPEC,
+                                                                                           self._task.args))
         except AnsibleActionFail as e:
             result.update(e.result)
             result.update(failed=True, msg=result.get("msg") or e.message)
