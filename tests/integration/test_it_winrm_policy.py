@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
 from typing import Any
 
 from winlab.client import Lab
@@ -9,6 +11,7 @@ from winlab.client import Lab
 from ansible_collections.winauth.winrm.plugins.plugin_utils._winrm.policy import OPTIONS
 
 HKLM = "HKEY_LOCAL_MACHINE"
+PLAYBOOKS = Path(__file__).resolve().parent / "playbooks"
 # A value for every option that leaves win02 (NTLM over HTTP with message encryption) reachable.
 EVERY: dict[str, Any] = {
     "service_allow_basic": False, "service_allow_unencrypted": False, "service_allow_credssp": False,
@@ -99,33 +102,50 @@ def test_value_a_domain_gpo_delivers_is_refused(fresh: Lab, playbook) -> None:
     assert other["changed"] is True and not other.get("failed"), other
 
 
-def test_lockout_cases_refused_without_force_host_unchanged(fresh: Lab, playbook) -> None:
+def test_lockout_cases_refused_without_force_host_unchanged(fresh: Lab, play, tmp_path: Path) -> None:
+    # One ansible-playbook run: each host runs its cases in order.
+    cases: dict[str, list[tuple[dict[str, Any], str]]] = {
+        # win01 over HTTP with Basic: unencrypted messages too.
+        "win01": [({"service_allow_basic": False}, "disable the scheme this connection authenticates with"),
+                  ({"service_allow_unencrypted": False}, "sends unencrypted messages")],
+        "win02": [
+            ({"service_cbt_hardening_level": "strict"}, "HTTP has no TLS channel to bind"),
+            ({"service_allow_negotiate": False}, "disable the scheme this connection authenticates with"),
+            ({"service_allow_auto_config": False}, "stops the service answering remote requests"),
+            ({"service_allow_auto_config": True}, "listen on no IPv4 address"),
+            ({"winrs_allow_remote_shell_access": False}, "run each module in one"),
+        ],
+    }
     http_basic = {"ansible_winrm_scheme": "http", "ansible_port": fresh.hosts["win01"]["http_port"]}
-    cases = [
-        ("win01", {}, {"service_allow_basic": False}, "disable the scheme this connection authenticates with"),
-        ("win01", http_basic, {"service_allow_unencrypted": False}, "sends unencrypted messages"),
-        ("win02", {}, {"service_cbt_hardening_level": "strict"}, "HTTP has no TLS channel to bind"),
-        ("win02", {}, {"service_allow_negotiate": False}, "disable the scheme this connection authenticates with"),
-        ("win02", {}, {"service_allow_auto_config": False}, "stops the service answering remote requests"),
-        ("win02", {}, {"service_allow_auto_config": True}, "listen on no IPv4 address"),
-        ("win02", {}, {"winrs_allow_remote_shell_access": False}, "run each module in one"),
-    ]
-    for host, conn, args, reason in cases:
-        before = fresh.state_bytes(host)
-        run = playbook("winrm_policy", args, hosts={host: conn}).results[host]
-        assert run["failed"] is True and run["changed"] is False, (args, run)
-        assert "refusing to lock this controller out of %s" % host in run["msg"] and reason in run["msg"], run["msg"]
-        assert "force: true" in run["msg"]
-        assert fresh.state_bytes(host) == before, args
+    before = {host: fresh.state_bytes(host) for host in cases}
+    run = play(PLAYBOOKS / "policy_cases.yml",
+               {"cases": {h: [args for args, _ in c] for h, c in cases.items()}, "result_dir": str(tmp_path)},
+               hosts={"win01": http_basic, "win02": {}})
+    for host, expected in cases.items():
+        results = json.loads((tmp_path / ("%s.json" % host)).read_text(encoding="utf-8"))
+        assert len(results) == len(expected), run.output
+        for result, (args, reason) in zip(results, expected, strict=True):
+            assert result["failed"] is True and result["changed"] is False, (args, result)
+            assert "refusing to lock this controller out of %s" % host in result["msg"], result["msg"]
+            assert reason in result["msg"] and "force: true" in result["msg"], result["msg"]
+        assert fresh.state_bytes(host) == before[host], host
     # The same value over a path it does not cut: Basic off for a host reached with NTLM.
-    fine = playbook("winrm_policy", {"service_allow_basic": False}, hosts={"win03": {}}).results["win03"]
-    assert not fine.get("failed"), fine
+    fine = playbook_result(play, tmp_path, "win03", [{"service_allow_basic": False}])
+    assert not fine.get("failed"), fine  # win03's policy already says 0: nothing to write, nothing refused
     # With force the guard steps aside (win02 keeps working: remote shells are not what WS-Man uses).
-    forced = playbook("winrm_policy", {"winrs_allow_remote_shell_access": False, "force": True},
-                      hosts={"win02": {}}).results["win02"]
+    forced = playbook_result(play, tmp_path, "win02", [{"winrs_allow_remote_shell_access": False, "force": True}])
     assert forced["changed"] is True, forced
     assert _values(fresh.state("win02"), "SOFTWARE\\Policies\\Microsoft\\Windows\\WinRM\\Service\\WinRS") == {
         "AllowRemoteShellAccess": ("REG_DWORD", 0)}
+
+
+def playbook_result(play: Any, result_dir: Path, host: str, cases: list[dict[str, Any]]) -> dict[str, Any]:
+    """The last result of running ``cases`` with winrm_policy on one host (policy_cases.yml)."""
+    run = play(PLAYBOOKS / "policy_cases.yml", {"cases": {host: cases}, "result_dir": str(result_dir)},
+               hosts={host: {}})
+    results = json.loads((result_dir / ("%s.json" % host)).read_text(encoding="utf-8"))
+    assert results, run.output
+    return dict(results[-1])
 
 
 def test_bad_input_names_the_option(fresh: Lab, playbook) -> None:
