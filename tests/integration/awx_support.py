@@ -135,7 +135,8 @@ def inject(ctype: dict[str, Any], inputs: dict[str, Any],
     jinja = sandbox.ImmutableSandboxedEnvironment()
     for label, template in injectors.get("file", {}).items():
         data = jinja.from_string(template).render(**namespace)
-        _, path = tempfile.mkstemp(dir=env_dir)
+        handle, path = tempfile.mkstemp(dir=env_dir)
+        os.close(handle)  # AWX leaves this descriptor open and opens the path again
         with open(path, "w") as handle:  # text, as AWX writes it
             handle.write(data)
         os.chmod(path, stat.S_IRUSR | stat.S_IWUSR)

@@ -50,7 +50,9 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, 
     """(tarball, collections dir it was installed into with ansible-galaxy)."""
     tmp = tmp_path_factory.mktemp("artifact")
     _run(_tool("ansible-galaxy"), "collection", "build", "--force", "--output-path", str(tmp), str(ROOT))
-    tarball = next(tmp.glob("winauth-winrm-*.tar.gz"))
+    built = sorted(tmp.glob("winauth-winrm-*.tar.gz"))
+    assert len(built) == 1, built
+    tarball = built[0]
     _run(_tool("ansible-galaxy"), "collection", "install", "--force", "-p", str(tmp / "coll"), str(tarball))
     yield tarball, tmp / "coll"
 
@@ -211,4 +213,3 @@ def test_every_role_has_a_readme_and_argument_specs() -> None:
         specs = yaml.safe_load((role / "meta" / "argument_specs.yml").read_text(encoding="utf-8"))
         for entry, spec in specs["argument_specs"].items():
             assert spec.get("short_description") and spec.get("description"), (role.name, entry)
-

@@ -47,7 +47,7 @@ def judge_config(username: str | None, readable: list[str], missing: list[str], 
         not the default one and has no ``[realms]`` entry: only DNS can find its KDC), else ok.
     """
     default = clock.default_realm(config)
-    realm, _ = clock.realm_and_user(username, config)
+    realm = clock.realm_and_user(username, config)[0]
     given = username.rsplit("@", 1)[1] if username and "@" in username else ""
     evidence = {"files": readable, "missing": missing, "default_realm": default or None, "realm": realm or None,
                 "env_KRB5_CONFIG": os.environ.get("KRB5_CONFIG"), "dns_lookup_kdc": _setting(config, "dns_lookup_kdc"),
@@ -58,10 +58,9 @@ def judge_config(username: str | None, readable: list[str], missing: list[str], 
                            "winauth.winrm krb5.conf credential type) and point KRB5_CONFIG at it",
                        evidence=evidence)
     if not realm:
-        return problem("krb5_conf", "no-default-realm", "%s has no default_realm and the user %r names no realm" % (
-            ", ".join(readable), username or ""), fix="set default_realm = YOUR.REALM in [libdefaults] of %s, or "
-                                                       "write the user as user@YOUR.REALM" % readable[0],
-                       evidence=evidence)
+        summary = "%s has no default_realm and the user %r names no realm" % (", ".join(readable), username or "")
+        fix = "set default_realm = YOUR.REALM in [libdefaults] of %s, or name the user user@YOUR.REALM" % readable[0]
+        return problem("krb5_conf", "no-default-realm", summary, fix=fix, evidence=evidence)
     if given and given != given.upper():
         return problem("krb5_conf", "kdc-not-found", "the realm %r of %s is not in capitals" % (given, username),
                        fix="write the user as %s@%s (Kerberos realms are upper case)" % (
@@ -99,9 +98,8 @@ def judge_kdcs(realm: str, configured: list[tuple[str, int]], srv: list[tuple[st
                        evidence=evidence)
     answering = [p for p in ports if p.state == "open"]
     if not answering:
-        return problem("kdc", "kdc-unreachable", "no KDC of %s answers on TCP %s" % (
-            realm, ", ".join("%s:%d (%s)" % (p.address, p.port, p.state) for p in ports) or "(none tried)"),
-                       evidence=evidence)
+        tried = ", ".join("%s:%d (%s)" % (p.address, p.port, p.state) for p in ports) or "(none tried)"
+        return problem("kdc", "kdc-unreachable", "no KDC of %s answers on TCP %s" % (realm, tried), evidence=evidence)
     return ok("kdc", "KDC %s:%d of %s answers (found through %s)" % (
         answering[0].address, answering[0].port, realm, evidence["from"]), **evidence)
 
@@ -115,7 +113,7 @@ def check_config(username: str | None) -> Step:
 def check_kdcs(username: str | None, timeout: float) -> Step:
     """:func:`judge_kdcs` of the user's realm: the KDCs from krb5.conf or DNS, the first two connected to."""
     config = clock.config_text()
-    realm, _ = clock.realm_and_user(username, config)
+    realm = clock.realm_and_user(username, config)[0]
     configured = clock.configured_kdcs(config, realm) if realm else []
     srv = clock.srv_kdcs(realm) if realm else []
     ports = [tcp.connect(host, port, timeout) for host, port in (configured or srv)[:2]]

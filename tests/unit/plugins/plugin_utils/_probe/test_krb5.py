@@ -58,8 +58,8 @@ def test_kdcs_from_krb5_conf_or_dns() -> None:
     up = PortResult("dc1.lab.test", 88, "open", 2)
     step = krb5.judge_kdcs("LAB.TEST", [], [("dc1.lab.test", 88)], [up])
     assert step.status == "ok" and step.evidence["from"] == "dns" and step.evidence["srv"] == ["dc1.lab.test:88"]
-    configured = krb5.judge_kdcs("OTHER.TEST", [("dc9.other.test", 88)], [], [PortResult("dc9.other.test", 88,
-                                                                                          "open", 1)])
+    answering = [PortResult("dc9.other.test", 88, "open", 1)]
+    configured = krb5.judge_kdcs("OTHER.TEST", [("dc9.other.test", 88)], [], answering)
     assert configured.evidence["from"] == "krb5.conf"
     none = krb5.judge_kdcs("LAB.TEST", [], [], [])
     assert (none.status, none.cause) == ("fail", "kdc-not-found") and "_kerberos._tcp.lab.test" in none.fix
