@@ -7,7 +7,7 @@ from __future__ import annotations
 DOCUMENTATION = r"""
 module: winrm_listener
 short_description: WinRM HTTP and HTTPS listeners, with the certificate checked and the controller's own listener kept
-version_added: 0.4.0
+version_added: 0.3.0
 description:
   - Creates, changes and deletes one WinRM listener over WS-Management (Create, Put and Delete of
     C(http://schemas.microsoft.com/wbem/wsman/1/config/listener) with the selectors C(Address) and

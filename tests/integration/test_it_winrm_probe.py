@@ -24,6 +24,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
+from winlab import certstore
 from winlab.client import Lab
 from winlab.filtered import filtered_port
 
@@ -115,8 +116,10 @@ def _present_certificate(lab: Lab, host: str, tmp: Path, names: list[str], days:
                                            serialization.NoEncryption()))
     thumbprint = cert.fingerprint(hashes.SHA1()).hex().upper()
     state = lab.state(host)
-    state["certificates"].append({"thumbprint": thumbprint, "subject": "CN=%s" % names[0], "dns_names": names,
-                                  "cert_file": str(cert_file), "key_file": str(key_file), "store": "LocalMachine\\My"})
+    # Into LocalMachine\\My as Windows keeps it: the registry Blob plus the lab's key files.
+    certstore.install(state, {"thumbprint": thumbprint, "subject": "CN=%s" % names[0], "dns_names": names,
+                              "cert_file": str(cert_file), "key_file": str(key_file), "store": "LocalMachine\\My"},
+                      cert.public_bytes(serialization.Encoding.DER))
     for listener in state["listeners"]:
         if listener["Transport"] == "HTTPS":
             listener["CertificateThumbprint"] = thumbprint
