@@ -7,7 +7,7 @@ from __future__ import annotations
 DOCUMENTATION = r"""
 module: ad_spn
 short_description: Register, remove or move service principal names on an AD account, refusing duplicates
-version_added: 0.4.0
+version_added: 0.3.0
 description:
   - Runs on the controller and writes Active Directory over LDAP; the task's host is not contacted.
   - Makes O(spns) present, absent or exactly the SPNs of O(account) - a computer (C(NAME$)), a user or a
@@ -50,6 +50,7 @@ attributes:
     support: full
     description: The account's SPNs before and after.
   platform:
+    support: full
     platforms: posix
     description: Runs on the controller; the hosts are not contacted.
 seealso:

@@ -7,7 +7,7 @@ from __future__ import annotations
 DOCUMENTATION = r"""
 module: ad_spn_info
 short_description: The SPN each host's WinRM client really asks for, who owns it, duplicates and delegation
-version_added: 0.4.0
+version_added: 0.3.0
 description:
   - Runs on the controller and asks Active Directory over LDAP; it never connects to the hosts.
   - For each of O(hosts) works out the SPN the Ansible connection will request - the service class by client
@@ -51,6 +51,7 @@ attributes:
   diff_mode:
     support: none
   platform:
+    support: full
     platforms: posix
     description: Runs on the controller; the hosts are not contacted.
 author:
