@@ -194,8 +194,9 @@ def test_compliance_insecure_host_then_hardened(fresh: Lab, playbook) -> None:
     hardened = playbook("winrm_info", {"profile": "baseline"}, hosts={"win02": {}}).results["win02"]
     failing = {c: r for c, r in _compliance(hardened).items() if r["status"] != "pass"}
     assert failing == {}, failing
-    # 4 + 3, + a Get for each configured leafless value: AllowAutoConfig, DisableRunAs, AllowProtectedCreds.
-    assert hardened["wsman_round_trips"] == fresh.requests("win02") == 10
+    # 4 + 1 (the HTTPS listener's certificate) + 3, + a Get for each configured leafless value:
+    # AllowAutoConfig, DisableRunAs, AllowProtectedCreds.
+    assert hardened["wsman_round_trips"] == fresh.requests("win02") == 11
 
 
 def test_compliance_marks_gpo_delivered_values(fresh: Lab, playbook) -> None:
@@ -214,10 +215,11 @@ def test_compliance_marks_gpo_delivered_values(fresh: Lab, playbook) -> None:
 def test_plain_audit_keeps_its_request_budget(fresh: Lab, playbook) -> None:
     fresh.reset_counters("win02")
     plain = playbook("winrm_info", hosts={"win02": {}}).results["win02"]
-    assert "compliance" not in plain and plain["wsman_round_trips"] == 4
+    # 4 reads + 1 certificate read for win02's HTTPS listener (winrm_listener's budget)
+    assert "compliance" not in plain and plain["wsman_round_trips"] == fresh.requests("win02") == 5
     fresh.reset_counters("win02")
     audited = playbook("winrm_info", {"profile": "baseline"}, hosts={"win02": {}}).results["win02"]
-    assert audited["wsman_round_trips"] == fresh.requests("win02") == 7
+    assert audited["wsman_round_trips"] == fresh.requests("win02") == 8  # + the policy keys' EnumValues
 
 
 def test_a_write_that_stops_part_way_says_what_the_host_has(fresh: Lab, playbook) -> None:
