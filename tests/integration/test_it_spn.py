@@ -19,27 +19,21 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import labns
 import pytest
 import yaml
+from conftest import domain_lab, domain_lab_marks
 from test_it_ad import domain, in_lab
 from winlab.client import Lab
 
-ROOT = Path(__file__).resolve().parents[2]
 NETWORK = "127.0.69.0/24"
 PLAYBOOKS = Path(__file__).resolve().parent / "playbooks"
 
-_NO_LABNS = labns.unavailable()
-pytestmark = [
-    pytest.mark.skipif(_NO_LABNS is not None, reason=f"the AD lab needs the lab name space: {_NO_LABNS}"),
-    pytest.mark.skipif(shutil.which("samba") is None, reason="the AD lab needs samba (bootstrap.sh installs it)"),
-]
+pytestmark = domain_lab_marks()
 
 
 @pytest.fixture(scope="module")
 def slab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
-    scenario = str(ROOT / "tests" / "lab" / "scenarios" / "domain.yml")
-    with Lab.started(tmp_path_factory.mktemp("spnlab"), NETWORK, "--scenario", scenario) as lab:
+    with domain_lab(tmp_path_factory, NETWORK, "spnlab") as lab:
         yield lab
 
 
