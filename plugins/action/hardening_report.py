@@ -102,4 +102,4 @@ class ActionModule(ActionBase):
         return {**result, "changed": False, "json_path": str(json_path), "html_path": str(html_path),
                 "totals": report["totals"], "failing": failing,
                 "msg": "hardening report: %s (%s)" % (html_path, ", ".join("%s %d" % kv
-                                                                            for kv in report["totals"].items()))}
+                                                                           for kv in report["totals"].items()))}

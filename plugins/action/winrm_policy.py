@@ -171,4 +171,3 @@ class ActionModule(WSManAction):
             raise ProtocolError("the host accepted the writes but still lacks: %s" % "; ".join(missing),
                                 target=ctx.settings.endpoint, operation="confirm")
         return {**result, "policy": after.as_dict()}
-

@@ -49,6 +49,7 @@ attributes:
     support: full
     description: Reads only.
   diff_mode:
+    description: Reads only; there is no diff.
     support: none
   platform:
     support: full

@@ -172,8 +172,8 @@ compliance:
   type: list
   elements: dict
   contains:
-    control: {description: The control id, for example C(WINRM-SVC-BASIC)., type: str}
-    title: {description: What the control wants, in words., type: str}
+    control: {description: "The control id, for example C(WINRM-SVC-BASIC).", type: str}
+    title: {description: "What the control wants, in words.", type: str}
     setting: {description: The registry value or WS-Man leaf judged., type: str}
     want: {description: The wanted value under this profile (null = not configured)., type: raw}
     actual: {description: The effective value on the host., type: raw}
@@ -184,9 +184,9 @@ compliance:
       description: C(pass); C(gpo) when it fails on a value a domain GPO delivers (change the GPO, not the host);
         C(fail).
       type: str
-    source: {description: C(gpo) (a domain GPO delivers it), C(local) or C(default) (not configured)., type: str}
+    source: {description: "C(gpo) (a domain GPO delivers it), C(local) or C(default) (not configured).", type: str}
     module: {description: The module that enforces it (null when none does)., type: str}
-    option: {description: The option of that module (want null - delete the value with its O(absent) list)., type: str}
+    option: {description: The option of that module (want null - delete the value with its O(winauth.winrm.winrm_policy#module:absent) list)., type: str}
     also: {description: Options to set in the same task (AllowAutoConfig needs its filters)., type: dict}
   sample:
     - {control: WINRM-SVC-BASIC, title: "WinRM service: Basic authentication off",

@@ -138,9 +138,9 @@ def main() -> None:
 
     cores = os.cpu_count() or 0
     print("forks %d, cores %d, medians of %d rounds (<= 100 hosts) / %d (more)" % (args.forks, cores, args.rounds,
-                                                                              args.large_rounds))
+                                                                                   args.large_rounds))
     header = "%-32s %6s %9s %9s %8s %8s %11s %9s" % ("playbook", "hosts", "req/host", "wall s", "/raw", "/info",
-                                                    "ctl cpu/h", "lab cpu/h")
+                                                     "ctl cpu/h", "lab cpu/h")
     print(header)
     print("-" * len(header))
     for size in sizes:

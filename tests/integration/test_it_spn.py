@@ -289,7 +289,7 @@ BAD = [
 
 @pytest.mark.parametrize("case", BAD, ids=[c[0] for c in BAD])
 def test_bad_input_one_clear_error_nothing_written(case: tuple[str, dict[str, Any], str, str], slab: Lab,
-                                                    tmp_path: Path) -> None:
+                                                   tmp_path: Path) -> None:
     _name, args, user, expected = case
     before = directory_state(slab, tmp_path, user)
     result = ad_module(slab, tmp_path, "ad_spn", args, user=user)
@@ -311,7 +311,7 @@ def test_zz_removing_the_planted_duplicate_makes_kerberos_work(slab: Lab, tmp_pa
     hosts = {"srv09": kerberos_vars(slab, "srv09")}
     assert connect(slab, tmp_path, hosts)["srv09"].startswith("fail")
     removed = ad_module(slab, tmp_path, "ad_spn", {"account": "svc_dup", "spns": ["HTTP/srv09.lab.test"],
-                                                    "state": "absent"})
+                                                   "state": "absent"})
     assert removed["changed"] is True and removed["removed"] == ["HTTP/srv09.lab.test"]
     info = ad_module(slab, tmp_path, "ad_spn_info", {"hosts": ["srv09"]}, hosts=hosts)
     assert info["duplicates"] == [] and info["hosts"]["srv09"]["status"] == "ok"

@@ -119,7 +119,7 @@ def test_lockout_cases_refused_without_force_host_unchanged(fresh: Lab, play, tm
     http_basic = {"ansible_winrm_scheme": "http", "ansible_port": fresh.hosts["win01"]["http_port"]}
     before = {host: fresh.state_bytes(host) for host in cases}
     run = play(PLAYBOOKS / "policy_cases.yml",
-               {"cases": {h: [args for args, _ in c] for h, c in cases.items()}, "result_dir": str(tmp_path)},
+               {"cases": {h: [args for args, _reason in c] for h, c in cases.items()}, "result_dir": str(tmp_path)},
                hosts={"win01": http_basic, "win02": {}})
     for host, expected in cases.items():
         results = json.loads((tmp_path / ("%s.json" % host)).read_text(encoding="utf-8"))

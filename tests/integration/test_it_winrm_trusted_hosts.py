@@ -15,7 +15,7 @@ def test_present_exact_absent_check_mode_and_idempotence(fresh: Lab, playbook) -
     check = playbook("winrm_trusted_hosts", add, hosts={"win02": {}}, check=True, diff=True).results["win02"]
     assert check["changed"] is True and check["trusted_hosts"] == ["build01.lab.test", "10.0.0.5"], check
     assert check["diff"] == {"before": {"trusted_hosts": []}, "after": {"trusted_hosts": ["build01.lab.test",
-                                                                                           "10.0.0.5"]}}
+                                                                                          "10.0.0.5"]}}
     assert fresh.state_bytes("win02") == before, "check mode changed the lab state"
 
     run = playbook("winrm_trusted_hosts", add, hosts={"win02": {}}).results["win02"]

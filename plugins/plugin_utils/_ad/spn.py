@@ -226,7 +226,7 @@ def dacl_sids(value: str) -> list[str]:
     count = int.from_bytes(raw[dacl + 4:dacl + 6], "little")
     sids: list[str] = []
     offset = dacl + 8
-    for _ in range(count):
+    for _ace in range(count):
         if offset + 8 > len(raw):
             break
         ace_type, size = raw[offset], int.from_bytes(raw[offset + 2:offset + 4], "little")
@@ -419,7 +419,7 @@ def apply_steps(ad: ADConnection, steps: list[Step]) -> None:
                     _modify(ad, prior.dn, prior.undo)
                 except ADError as undo_error:
                     left.append("%s %s on %s (%s)" % (prior.undo.operation, ", ".join(prior.undo.values),
-                                                       prior.dn, undo_error))
+                                                      prior.dn, undo_error))
             if left:
                 raise ADError("%s; undoing the earlier part failed, restore by hand: %s" % (e, "; ".join(left))) \
                     from None

@@ -96,7 +96,7 @@ class HostFacts:
 
 
 def alternatives_for(request: ClientRequest, kerberos_name: str, computer: Owner | None) -> list[tuple[dict[str, str],
-                                                                                                        str]]:
+                                                                                                       str]]:
     """Var changes worth checking, most specific first: the other service class, the host's FQDN, both.
 
     Returns (vars, SPN asked for with them) pairs; the action looks each SPN up.

@@ -384,7 +384,8 @@ def predict(f: TargetFacts) -> Plan:
             blocker = _transport_blocker(f, transport, name, spn)
             if blocker is None:
                 return _success(plan, failed, transport, SIMPLE.get(transport, transport))
-        assert blocker is not None
+        if blocker is None:  # every branch above returns or finds one
+            raise AssertionError("no blocker for transport %s" % transport)
         failed.append((transport, blocker))
     fix = next((b.fix for _t, b in failed if b.fix), {})
     remedy = "; ".join(dict.fromkeys(b.remedy for _t, b in failed if b.remedy))

@@ -336,7 +336,7 @@ class PolicyWrite:
     def describe(self) -> str:
         what = "delete" if self.after is None else "= %r" % (self.option.to_data(self.after),)
         return "%s: %s -> %s (%s %s)" % (self.option.name, _show(self.before), _show(self.after),
-                                          self.option.path, what)
+                                         self.option.path, what)
 
     def holds(self, state: PolicyState) -> bool:
         """Whether a fresh read shows this write."""

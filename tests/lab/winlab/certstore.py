@@ -140,7 +140,7 @@ def issue(pki_dir: Path, spec: dict[str, Any]) -> tuple[dict[str, Any], bytes]:
     not_after = _when(spec.get("not_after"), now + datetime.timedelta(days=365))
     # An expired certificate was valid once: by default it starts a year before it ends.
     not_before = _when(spec.get("not_before"), min(now, not_after) - datetime.timedelta(days=1 if not_after > now
-                                                                                         else 365))
+                                                                                        else 365))
     usage = ExtendedKeyUsageOID.SERVER_AUTH if spec.get("server_auth", True) else ExtendedKeyUsageOID.CLIENT_AUTH
     builder = (
         x509.CertificateBuilder()

@@ -92,7 +92,7 @@ def plan(scenario: Scenario) -> dict[str, Any]:
     for item in raw.get("planted_duplicates") or []:
         account = str(item.get("account", ""))
         if account.lower() not in users and account.upper() not in {h.computer.account for h in hosts.values()
-                                                                      if h.computer}:
+                                                                    if h.computer}:
             raise SpnLabError(f"{where}: planted_duplicates names unknown account {account!r}")
         duplicates.append({"spn": str(item["spn"]).format(domain=domain.dns_domain), "account": account})
     return {"cnames": cnames, "ip_spns": ip_spns, "duplicates": duplicates, "dns_domain": domain.dns_domain}

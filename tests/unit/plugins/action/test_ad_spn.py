@@ -110,7 +110,7 @@ def test_ad_spn_info_result(monkeypatch: pytest.MonkeyPatch, tmp_path: Any) -> N
         ("collision", "svc_iis", {"ansible_winrm_service": "WSMAN"})
     assert [f["id"] for f in srv03["findings"]] == ["SPN-COLLISION", "SPN-USER-PROTECTED"]
     assert (psrp["client"], psrp["spn"], psrp["status"], psrp["via"]) == ("psrp", "WSMAN/srv03.lab.test", "ok",
-                                                                         "direct")
+                                                                          "direct")
     assert result["duplicates"] == [] and result["changed"] is False
     assert result["notes"] == ["names follow %s (dns_canonicalize_hostname=false, rdns=false)" % conf]
     assert [f["host"] for f in result["findings"]] == ["srv03", "srv03"]

@@ -378,7 +378,7 @@ def no_real_dns(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(_auth_facts, "_canonical", lambda name: None)
     monkeypatch.setattr(_auth_facts, "_reverse", lambda address: None)
     monkeypatch.setattr(_auth_facts, "krb5_libdefaults", lambda paths=None: {"dns_canonicalize_hostname": "false",
-                                                                              "qualify_shortname": ""})
+                                                                             "qualify_shortname": ""})
 
 
 def test_krb5_libdefaults_first_file_and_line_win(tmp_path: Any) -> None:

@@ -734,7 +734,7 @@ def test_disabled_user_account() -> None:
 
 FAILING = [
     facts(target=IP, directory=True, host_account=WIN01), facts(target="web.lab.test", directory=True,
-                                                                  alias_of="srv01.lab.test"),
+                                                                alias_of="srv01.lab.test"),
     facts(target="win02.lab.test", service="WSMAN", directory=True, host_account=WIN02),
     facts(target="win02.lab.test", directory=True, host_account=WIN02_WSMAN, spn_owner=SVC_IIS,
           wsman_spn_on_host=True),
