@@ -50,6 +50,10 @@ attributes:
   diff_mode:
     support: none
     description: Nothing on a host changes.
+seealso:
+  - module: winauth.winrm.winrm_info
+  - ref: ansible_collections.winauth.winrm.docsite.guides
+    description: The admin guides of winauth.winrm (hardening without lockout).
 author:
   - winauth.winrm contributors (@winauth)
 """

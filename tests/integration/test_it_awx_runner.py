@@ -16,7 +16,8 @@ from conftest import CONNECTIONS, host_vars
 from winlab.client import Lab
 
 WRONG = "Wr0ng-AWX-Machine-Cred!"
-AUDIT = "AUDIT | Read the WinRM authentication posture (before)"
+AUDIT = "HARDEN | AUDIT | Compliance of every control (one gather, one rule pass)"
+AFTER = "AUDIT | Read the findings again, over the connection the role left"
 # The project's playbooks, as a user's project references the collection's content.
 PROJECT = {
     "audit.yml": "---\n- ansible.builtin.import_playbook: winauth.winrm.audit_harden\n",
@@ -54,25 +55,27 @@ def _no_secret(pdd: Path, *secrets: str) -> None:
 
 def test_audit_playbook_as_an_awx_job(fresh: Lab, tmp_path: Path) -> None:
     password = fresh.hosts["win01"]["admin_password"]
-    report = tmp_path / "winrm-report.md"
-    result, pdd = _job(fresh, tmp_path / "job", "audit.yml", password, {"winrm_report_path": str(report)})
+    reports = tmp_path / "reports"
+    result, pdd = _job(fresh, tmp_path / "job", "audit.yml", password, {"winrm_report_dir": str(reports)})
     assert (result["status"], result["rc"]) == ("successful", 0), awx.artifacts_text(tmp_path / "job")[-4000:]
     # The findings are in the job events (what AWX's job output and its event API show).
     audited = awx.task_results(pdd, AUDIT)
     assert set(audited) == set(CONNECTIONS)
     ids = {f["id"] for f in audited["win01"]["findings"]}
     assert {"WINRM-SVC-BASIC", "WINRM-SVC-UNENCRYPTED"} <= ids, ids
-    assert audited["win01"]["connection"]["auth"] == "basic"
+    # win01 is reached with Basic: the role audits it over NTLM on the same channel first.
+    assert audited["win01"]["connection"]["auth"] == "ntlm"
     # The posture is in the fact cache AWX reads back into each host's facts.
     for host in CONNECTIONS:
         facts = awx.fact_cache(pdd, host)
         assert "winauth_winrm" in facts, sorted(facts)
         assert facts["winauth_winrm"]["service"]["auth"].keys() >= {"basic", "kerberos"}
-    # The hardening ran: win02 and win03 changed; win01 (reached by Basic) refused, ignored, in the events.
-    harden = awx.task_results(pdd, "HARDEN | Enforce CIS/STIG WinRM authentication settings")
-    assert harden["win02"]["changed"] is True and harden["win03"]["changed"] is True
-    assert harden["win01"]["_event"] == "runner_on_failed" and "lock this controller out" in harden["win01"]["msg"]
-    assert "findings before" in report.read_text(encoding="utf-8")
+    # The hardening ran: the re-audit in the events has no high finding on any host, win01 included.
+    after = awx.task_results(pdd, AFTER)
+    assert {h: r["summary"]["high"] for h, r in after.items()} == {h: 0 for h in CONNECTIONS}, after
+    # The cached facts are the re-audit's: Basic is off on win01 (a policy value now decides it).
+    assert awx.fact_cache(pdd, "win01")["winauth_winrm"]["service"]["auth"]["basic"] is False
+    assert sorted(p.suffix for p in reports.iterdir()) == [".html", ".json"]
     _no_secret(pdd, password)
 
 
