@@ -88,7 +88,7 @@ class ActionModule(ActionBase):
             report = build(found, args["profile"], mode, generated)
         except ReportInputError as e:
             return {**result, "failed": True, "msg": "cannot build the hardening report: %s" % e}
-        dest = Path(args["dest"])
+        dest = Path(args["dest"]).expanduser().absolute()  # a relative dest: where ansible-playbook runs
         try:
             dest.mkdir(parents=True, exist_ok=True)
             json_path, html_path = dest / (args["name"] + ".json"), dest / (args["name"] + ".html")
