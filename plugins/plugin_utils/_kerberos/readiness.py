@@ -5,7 +5,7 @@
 For internal collection use only; this is not a public API.
 
 Pure functions over what the role already has: the ``winauth.winrm.auth_plan`` predictions
-(protocol, reason, spn, fix) and, when available, the ``winauth.winrm.ad_spn_info`` result
+(protocol, reason, spn, fix, remedy) and, when available, the ``winauth.winrm.ad_spn_info`` result
 (per host: status, owner, computer, recommended_vars, findings). No I/O here, so every rule is
 unit-tested; the role only runs the lookups, the ``ad_spn`` writes and ``set_fact``.
 
@@ -44,24 +44,29 @@ DEFAULT_PORTS = {"winrm": 5985, "psrp": 5985}
 # test_readiness.py checks it against predict() itself, so a rewording there fails here.
 CREDSSP_NTLM = "NTLM inside CredSSP"
 
-# When ad_spn_info has nothing to say (no SPN problem) the prediction's reason names the cause:
-# (pattern on auth_plan's reason, kind, the one change). First match wins; order matters where
-# reasons nest ("Kerberos would fail (<inner reason>); ntlm is tried next"). {spn}: the SPN asked for.
+# When ad_spn_info has nothing to say (no SPN problem), the prediction's reason names the cause's kind:
+# (pattern on auth_plan's reason, kind, the change when the plan names none). auth_plan's own remedy
+# (every fail carries one) is the change whenever it is there; the sentences here serve the plans that
+# carry none: a transport that works but is NTLM or Basic (no failure, no remedy) and plans from before
+# the remedy field. First match wins; order matters where reasons nest ("Kerberos would fail (<inner
+# reason>); ntlm is tried next"). {spn}: the SPN asked for.
 CAUSES: tuple[tuple[str, str, str], ...] = (
     (r"is a local account", "account",
      "use a domain account (user@REALM) on a domain member: a local account can never get a Kerberos ticket"),
     (r"does not resolve in DNS", "dns",
      "make the name resolve (a DNS A record for it) or set ansible_host to the FQDN registered in AD"),
-    (r"no computer account in the domain has dNSHostName", "join",
+    (r"no computer account in the domain has dNSHostName|is not a domain member", "join",
      "join the host to the domain (workgroup host) or set ansible_host to its FQDN (alias or short name)"),
     (r"computer account \S+ is disabled|computer account is disabled", "account",
      "enable the host's computer account in AD (or rejoin the host to the domain)"),
+    (r"the account \S+ is disabled in AD|is in Protected Users", "account",
+     "enable the connecting account, or connect with Kerberos (Protected Users members cannot use NTLM)"),
     (r"clock skew|Clock skew", "time",
      "fix the time source: the controller and the DC must agree within 5 minutes"),
     (r"no Kerberos ticket for|runs kinit", "ticket",
      "get a TGT for the connecting account: check its password, that the KDC is reachable (DNS SRV "
      "_kerberos._tcp) and the clock; winauth.winrm.winrm_probe names which"),
-    (r"the target is an IP address", "connection_vars",
+    (r"the target is an IP address|is a DNS alias \(CNAME\)", "connection_vars",
      "connect by name: set ansible_host to the host's FQDN or ansible_winrm_kerberos_hostname_override"),
     (r"ansible_winrm_transport is ntlm", "connection_vars",
      "set ansible_winrm_transport: kerberos and ansible_user to the user@REALM form of the domain account"),
@@ -69,12 +74,18 @@ CAUSES: tuple[tuple[str, str, str], ...] = (
      "set ansible_winrm_transport: kerberos with a domain account (user@REALM)"),
     (r"ansible_winrm_transport is certificate", "none",
      "none needed for NTLM: certificate mapping does not use NTLM"),
+    (r"is registered on \S+, not on the host's account", "move_spn",
+     "move {spn} to the host's computer account (setspn -D from its owner, setspn -S on the host), or ask "
+     "for a service class the host's account holds"),
     (r"no account holds \S+", "register_spn",
      "register {spn} on the host's computer account (setspn -S), or ask for a service class the account "
      "holds (HTTP/ is covered by HOST/)"),
     (r"the KDC refused a ticket", "register_spn",
      "register {spn} on the host's computer account (setspn -S)"),
 )
+# Kinds whose real fix is an AD write: variables from the plan only work around it, so the change
+# keeps naming the write (auth_plan's remedy names both) instead of becoming "set <vars>".
+WRITE_KINDS = frozenset({"register_spn"})
 
 
 # NTLM (or Basic) asked for explicitly with a local account: no SPN or variable helps, the account
@@ -133,6 +144,28 @@ def applicable(fix: Mapping[str, Any] | None) -> dict[str, Any]:
     return {k: v for k, v in (fix or {}).items() if k in APPLICABLE_VARS and _concrete(v)}
 
 
+def plan_vars(plan: Mapping[str, Any], spn: str | None = None) -> dict[str, Any]:
+    """The prediction's fix when the role may apply all of it; {} otherwise.
+
+    auth_plan's fix makes the connection work only as a whole: one that also changes the transport or
+    the user is the admin's decision (named in the change, never set). Hints that are not values
+    (``<the host's FQDN>``) are left out. With ``spn``, a fix for another SPN than the one ad_spn_info
+    examined (another client, another name) is no workaround for it.
+
+    Args:
+        plan: one ``auth_plan`` prediction.
+        spn: the SPN the workaround must be for (None: the plan's own).
+
+    Returns:
+        The variables to set_fact.
+    """
+    if spn is not None and str(plan.get("spn") or "").lower() != spn.lower():
+        return {}
+    fix = {k: v for k, v in dict(plan.get("fix") or {}).items() if _concrete(v) or k not in APPLICABLE_VARS}
+    variables = applicable(fix)
+    return variables if len(variables) == len(fix) else {}
+
+
 def _vars_text(variables: Mapping[str, Any]) -> str:
     return ", ".join("%s: %s" % (k, v) for k, v in sorted(variables.items()))
 
@@ -159,12 +192,12 @@ def _write(account: str, spn: str, move: bool = False, state: str = "present") -
     return {"account": account, "spns": [spn], "move": move, "state": state}
 
 
-def _spn_remedy(info: Mapping[str, Any], plan_fix: Mapping[str, Any] | None, policy: str, fix: bool,
+def _spn_remedy(info: Mapping[str, Any], plan: Mapping[str, Any], policy: str, fix: bool,
                port: int) -> tuple[str, str, str, list[dict[str, Any]], dict[str, Any]] | None:
     """(problem, kind, change, writes, vars) for an SPN problem ad_spn_info reports; None when the SPN is fine.
 
     The workaround (variables that avoid the problem without writing to AD) is ad_spn_info's
-    recommended_vars, else auth_plan's fix.
+    recommended_vars, else auth_plan's fix for the same SPN (see :func:`plan_vars`).
     """
     status = info.get("status")
     spn = str(info.get("spn") or "")
@@ -172,7 +205,7 @@ def _spn_remedy(info: Mapping[str, Any], plan_fix: Mapping[str, Any] | None, pol
     client = str(info.get("client") or "winrm")
     computer = _computer_name(info)
     owner = _owner_name(info)
-    workaround = applicable(info.get("recommended_vars")) or applicable(plan_fix)
+    workaround = applicable(info.get("recommended_vars")) or plan_vars(plan, spn)
     if status == "missing":
         problem = "no account holds %s (\"Server not found in Kerberos database\")" % spn
         if is_ip(name) and workaround:
@@ -260,7 +293,7 @@ def remedy(plan: Mapping[str, Any], info: Mapping[str, Any] | None = None, polic
     """What is wrong with one host and the one change that removes it.
 
     Args:
-        plan: the host's ``auth_plan`` prediction (host, protocol, reason, spn, fix).
+        plan: the host's ``auth_plan`` prediction (host, protocol, reason, spn, fix, remedy).
         info: the host's entry of ``ad_spn_info``'s ``hosts`` (None when it was not run).
         policy: how an SPN taken by another account is resolved: ``service_class`` (ask for the other service
             class), ``port_spn`` (register a port-qualified SPN and ask for it) or ``move`` (move the SPN to the
@@ -294,20 +327,22 @@ def remedy(plan: Mapping[str, Any], info: Mapping[str, Any] | None = None, polic
     if EXPLICIT.match(str(plan.get("reason") or "")) and account_kind(user) in ("local", "plain"):
         return make(str(plan["reason"]), "account", LOCAL_ACCOUNT_CHANGE)
     port = port or DEFAULT_PORTS.get(client, 5985)
-    spn_problem = _spn_remedy(info, plan.get("fix"), policy, fix, port) if info else None
+    spn_problem = _spn_remedy(info, plan, policy, fix, port) if info else None
     if spn_problem is not None:
         problem, kind, change, writes, variables = spn_problem
         return make(problem, kind, change, writes, variables)
     if protocol == "kerberos":
         return make("", "none", "")
     reason = str(plan.get("reason") or "no reason given")
-    variables = applicable(plan.get("fix")) or applicable(info.get("recommended_vars"))
-    if variables:
-        return make(reason, "connection_vars", "set " + _vars_text(variables), (), variables)
     kind, change = _cause(reason, spn)
-    if plan.get("fix"):  # hints the role cannot apply itself, e.g. ansible_user: a domain account
-        change = "%s (%s)" % (change, _vars_text(plan["fix"]))
-    return make(reason, kind, change)
+    change = str(plan.get("remedy") or "") or change  # the prediction's own action, when it names one
+    variables = plan_vars(plan) if plan.get("fix") else applicable(info.get("recommended_vars"))
+    if variables and kind not in WRITE_KINDS:
+        return make(reason, "connection_vars", "set " + _vars_text(variables), (), variables)
+    unnamed = {k: v for k, v in dict(plan.get("fix") or {}).items() if k not in change}
+    if unnamed:  # hints the role cannot apply itself, e.g. ansible_host: <the FQDN registered in AD>
+        change = "%s (%s)" % (change, _vars_text(unnamed))
+    return make(reason, kind, change, (), variables)
 
 
 def remedies(plans: Sequence[Mapping[str, Any]], spn_info: Mapping[str, Any] | None = None,

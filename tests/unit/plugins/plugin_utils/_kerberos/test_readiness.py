@@ -164,9 +164,13 @@ def test_ntlm_by_ip_without_ad_spn_info_uses_the_predictions_fix() -> None:
 def test_hints_that_are_not_values_are_named_but_never_applied() -> None:
     r = readiness.remedy(LOCAL)
     assert LOCAL["protocol"] == "ntlm" and r.recommended_vars == {}
-    r_local = readiness.remedy(plan(host="ws01", target="ws01.lab.test", username=".\\Administrator"))
+    local_plan = plan(host="ws01", target="ws01.lab.test", username=".\\Administrator")
+    r_local = readiness.remedy(local_plan)
     assert r_local.kind == "account" and r_local.recommended_vars == {}
-    assert "ansible_user: a domain account (user@REALM)" in r_local.change
+    # auth_plan's fix here is a real one (transport ntlm), but a transport change is the admin's: named, not set.
+    assert local_plan["fix"] == {"ansible_winrm_transport": "ntlm"}
+    assert r_local.change == local_plan["remedy"]
+    assert "a domain account (user@REALM)" in r_local.change and "ansible_winrm_transport: ntlm" in r_local.change
     assert readiness.applicable({"ansible_winrm_kerberos_hostname_override": "<the host's FQDN>",
                                  "ansible_user": "ansible@LAB.TEST", "ansible_host": "srv01.lab.test"}) \
         == {"ansible_host": "srv01.lab.test"}
@@ -293,8 +297,10 @@ def test_one_write_per_spn_when_two_inventory_names_reach_one_machine() -> None:
 
 def test_missing_spn_without_ad_spn_info_names_the_spn_to_register() -> None:
     r = readiness.remedy(MISSING)
-    assert r.kind == "register_spn" and r.writes == () and r.recommended_vars == {}
-    assert r.change.startswith("register WSMAN/win02.lab.test on the host's computer account (setspn -S)")
+    # HOST/ on the host's account covers HTTP/: asking for HTTP/ works without a write (as with ad_spn_info).
+    assert r.kind == "register_spn" and r.writes == () and r.recommended_vars == {"ansible_winrm_service": "HTTP"}
+    assert "register WSMAN/win02.lab.test on WIN02$ (setspn -S WSMAN/win02.lab.test WIN02$)" in r.change
+    assert r.change == MISSING["remedy"]
 
 
 @pytest.mark.parametrize(("user", "local"), [(".\\Administrator", True), ("Administrator", True),
@@ -302,10 +308,37 @@ def test_missing_spn_without_ad_spn_info_names_the_spn_to_register() -> None:
 def test_explicit_ntlm_with_a_local_account_needs_a_certificate_not_a_variable(user: str, local: bool) -> None:
     explicit = plan(host="ws01", target="ws01.lab.test", transports=("ntlm",), username=user)
     r = readiness.remedy(explicit, spn_host("missing", spn="HTTP/ws01.lab.test", computer_name=None), user=user)
-    assert r.uses_ntlm
     if local:
+        assert r.uses_ntlm
         assert r.kind == "account" and r.change == readiness.LOCAL_ACCOUNT_CHANGE and r.recommended_vars == {}
-    else:  # a domain account: the SPN problem ad_spn_info found is what stands in Kerberos's way
+    else:  # a domain account: a workgroup host cannot check it, NTLM fails; the host must join (or a local account)
+        assert explicit["protocol"] == "fail" and not r.uses_ntlm and readiness.outcome(explicit) == "fail"
         assert r.kind == "join" and "no computer account matches ws01.lab.test" in r.change
+        alone = readiness.remedy(explicit, user=user)
+        assert alone.kind == "join" and alone.change == explicit["remedy"]
     found = readiness.remedies([explicit], users={"ws01": user})
     assert (found["ws01"]["kind"] == "account") is local
+
+
+def test_a_fix_that_changes_the_transport_or_user_is_never_applied_even_in_part() -> None:
+    mixed = {"host": "h", "target": "10.0.0.5", "protocol": "fail", "spn": "HTTP/10.0.0.5",
+             "reason": "the winrm connection runs kinit for LAB\\ansible before trying Kerberos and it fails: x",
+             "fix": {"ansible_user": "ansible@LAB.TEST", "ansible_host": "h.lab.test"},
+             "remedy": "log on with the principal name: ansible_user: ansible@LAB.TEST"}
+    r = readiness.remedy(mixed)
+    assert r.recommended_vars == {} and r.kind == "ticket"
+    assert r.change.startswith(mixed["remedy"]) and "ansible_host: h.lab.test" in r.change
+    assert readiness.plan_vars(mixed) == {}
+    assert readiness.plan_vars({**mixed, "fix": {"ansible_host": "h.lab.test"}}) == {"ansible_host": "h.lab.test"}
+    assert readiness.plan_vars({**mixed, "fix": {"ansible_winrm_transport": "ntlm"}}) == {}
+
+
+def test_the_plans_fix_is_no_workaround_for_another_spn() -> None:
+    assert readiness.plan_vars(MISSING, "WSMAN/WIN02.lab.test") == {"ansible_winrm_service": "HTTP"}
+    assert readiness.plan_vars(MISSING, "HTTP/alias.lab.test") == {}
+
+
+def test_the_plans_remedy_is_the_change_the_table_only_classifies() -> None:
+    no_dns = predict(facts(target="ws09.lab.test", resolves=False)).as_dict()
+    r = readiness.remedy(no_dns)
+    assert r.kind == "dns" and r.change == no_dns["remedy"] and no_dns["remedy"]
