@@ -79,12 +79,12 @@ _raw:
       description:
         - Connection variables that make the connection work, Kerberos where it can (FQDN C(ansible_host),
           C(ansible_winrm_service), C(ansible_winrm_kerberos_hostname_override), a C(user@REALM) C(ansible_user),
-          C(ansible_winrm_transport)); C({}) when no variable can fix it (see RV(_raw.remedy)).
+          C(ansible_winrm_transport)); C({}) when no variable can fix it (see RV(_raw[].remedy)).
         - Values in angle brackets are placeholders for what the plan could not find out.
       type: dict
     remedy:
       description:
-        - The action that removes a failure or fallback, with the alternatives (the vars of RV(_raw.fix),
+        - The action that removes a failure or fallback, with the alternatives (the vars of RV(_raw[].fix),
           registering an SPN with C(setspn -S), enabling a computer account, the time source for clock skew);
           empty when nothing is wrong.
       type: str

@@ -186,7 +186,11 @@ compliance:
       type: str
     source: {description: "C(gpo) (a domain GPO delivers it), C(local) or C(default) (not configured).", type: str}
     module: {description: The module that enforces it (null when none does)., type: str}
-    option: {description: The option of that module (want null - delete the value with its O(winauth.winrm.winrm_policy#module:absent) list)., type: str}
+    option:
+      description: >-
+        The option of that module (want null - delete the value with its
+        O(winauth.winrm.winrm_policy#module:absent) list).
+      type: str
     also: {description: Options to set in the same task (AllowAutoConfig needs its filters)., type: dict}
   sample:
     - {control: WINRM-SVC-BASIC, title: "WinRM service: Basic authentication off",

@@ -193,7 +193,7 @@ def _write(account: str, spn: str, move: bool = False, state: str = "present") -
 
 
 def _spn_remedy(info: Mapping[str, Any], plan: Mapping[str, Any], policy: str, fix: bool,
-               port: int) -> tuple[str, str, str, list[dict[str, Any]], dict[str, Any]] | None:
+                port: int) -> tuple[str, str, str, list[dict[str, Any]], dict[str, Any]] | None:
     """(problem, kind, change, writes, vars) for an SPN problem ad_spn_info reports; None when the SPN is fine.
 
     The workaround (variables that avoid the problem without writing to AD) is ad_spn_info's
@@ -225,7 +225,7 @@ def _spn_remedy(info: Mapping[str, Any], plan: Mapping[str, Any], policy: str, f
         if status == "collision":
             problem = ("%s is registered on %s, not on the host's account %s: the host cannot decrypt the ticket "
                        "(0x80090322, \"credentials were rejected\")" % (spn, owner or "another account",
-                                                                       computer or "(none found)"))
+                                                                        computer or "(none found)"))
         else:
             problem = "%s is registered on more than one account (setspn -X): the KDC issues no ticket for it" % spn
         if computer is None:
@@ -284,7 +284,7 @@ def _resolve(policy: str, fix: bool, client: str, service: str, name: str, spn: 
         return "connection_vars", change, [_write(computer, other_spn)], wanted
     if not confirmed:
         change = "register %s on %s, then set %s (%s stays with its owner)" % (other_spn, computer,
-                                                                             _vars_text(wanted), spn)
+                                                                               _vars_text(wanted), spn)
     return "connection_vars", change, [], wanted if confirmed else workaround
 
 
@@ -514,7 +514,7 @@ def markdown(doc: Mapping[str, Any]) -> str:
         out += ["| Host | Why | The one change | After this run |", "|---|---|---|---|"]
         for r in chosen:
             out.append("| %s | %s | %s | %s |" % (_cell(r["host"]), _cell(r["reason"]), _cell(r["change"]),
-                                                 _cell(r["after"] or "not re-checked")))
+                                                  _cell(r["after"] or "not re-checked")))
     ready = [r["host"] for r in rows if r["today"] == "kerberos"]
     out += ["", "## Kerberos today (%d)" % len(ready), "", ", ".join(_cell(h) for h in ready) or "None."]
     if doc.get("duplicates"):
