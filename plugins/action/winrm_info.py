@@ -4,32 +4,64 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
+
+from ansible.inventory.helpers import get_group_vars
 
 from ansible_collections.winauth.winrm.plugins.modules.winrm_info import ARGUMENT_SPEC
 from ansible_collections.winauth.winrm.plugins.plugin_utils._action import ActionContext, WSManAction
-from ansible_collections.winauth.winrm.plugins.plugin_utils._findings.engine import SEVERITIES, Scope, exceeds
+from ansible_collections.winauth.winrm.plugins.plugin_utils._findings.engine import SEVERITIES, FleetNames, Scope, exceeds
 from ansible_collections.winauth.winrm.plugins.plugin_utils._findings.hardening import compliance
 from ansible_collections.winauth.winrm.plugins.plugin_utils._findings.host import evaluate
 from ansible_collections.winauth.winrm.plugins.plugin_utils._winrm.posture import Posture, gather
 
 
+def _address(hostvars: Any, name: str) -> str | None:
+    """A host's ``ansible_host`` through hostvars (its whole variable computation)."""
+    # Ask before indexing: on ansible-core 2.19+ hostvars[<unknown host>] is a lazy undefined
+    # whose .get() fails outside a template context ("A required TemplateContext context is not
+    # active"), not a KeyError.
+    try:
+        address = hostvars[name].get("ansible_host") if name in hostvars else None
+    except (KeyError, TypeError):
+        address = None
+    return str(address) if address else None
+
+
 def _aliases(task_vars: dict[str, Any], names: list[str]) -> frozenset[str]:
-    """Inventory names and each one's ansible_host, lower case."""
+    """Inventory names and each one's ansible_host, lower case (for the few declared names)."""
     hostvars = task_vars.get("hostvars") or {}
-    found = set()
-    for name in names:
-        found.add(str(name).lower())
-        # Not an inventory host: the name alone. Ask before indexing: on ansible-core 2.19+
-        # hostvars[<unknown host>] is a lazy undefined whose .get() fails outside a template
-        # context ("A required TemplateContext context is not active"), not a KeyError.
-        try:
-            address = hostvars[name].get("ansible_host") if name in hostvars else None
-        except (KeyError, TypeError):
-            address = None
-        if address:
-            found.add(str(address).lower())
+    found = {str(name).lower() for name in names}
+    found.update(a.lower() for a in (_address(hostvars, n) for n in names) if a)
     return frozenset(found)
+
+
+def _inventory_addresses(task_vars: dict[str, Any], names: list[str]) -> Callable[[], list[str]]:
+    """Reads every inventory host's ``ansible_host`` as the inventory sources set it.
+
+    hostvars[h] recomputes all of h's variables (vars plugins, facts): for every host of the
+    fleet that is O(hosts) per audited host, most of winrm_info's cost on a large inventory. The
+    inventory's own host and group variables (what inventory plugins and files set) are read
+    instead; an ``ansible_host`` only set in host_vars/ files is not seen by this low finding.
+    """
+    hostvars = task_vars.get("hostvars") or {}
+    inventory = getattr(hostvars, "_inventory", None)  # HostVars keeps the InventoryManager
+
+    def read() -> list[str]:
+        if inventory is None:  # not ansible-core's HostVars: the full computation
+            return [a for a in (_address(hostvars, n) for n in names) if a]
+        found = []
+        for name in names:
+            host = inventory.get_host(name)
+            if host is None:
+                continue
+            address = host.vars.get("ansible_host") or get_group_vars(host.get_groups()).get("ansible_host")
+            if address:
+                found.append(str(address))
+        return found
+
+    return read
 
 
 def scope_of(ctx: ActionContext, posture: Posture) -> Scope:
@@ -44,7 +76,7 @@ def scope_of(ctx: ActionContext, posture: Posture) -> Scope:
         names=frozenset(n.lower() for n in own if n),
         jump_hosts=None if declared.get("jump_hosts") is None else _aliases(ctx.task_vars, declared["jump_hosts"]),
         clients=None if declared.get("clients") is None else _aliases(ctx.task_vars, declared["clients"]),
-        known_hosts=_aliases(ctx.task_vars, inventory) if inventory else None,
+        known_hosts=FleetNames(inventory, _inventory_addresses(ctx.task_vars, inventory)) if inventory else None,
     )
 
 

@@ -135,7 +135,7 @@ def _client_targets(p: Posture, scope: Scope) -> Iterator[Finding]:
                 "This host may hand reusable passwords to %s, which is not a declared jump host." % host,
                 "winauth.winrm.winrm_credssp with role: client and delegate_computers set to the declared jump hosts",
             )
-        elif scope.known_hosts is not None and not same_host(host, scope.known_hosts):
+        elif scope.known_hosts is not None and not scope.known_hosts.knows(host):
             yield Finding(
                 "WINRM-CLI-CREDSSP-UNKNOWN-TARGET", "low", "credential_delegation.AllowFreshCredentials",
                 list(lst.entries),

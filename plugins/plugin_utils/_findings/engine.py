@@ -19,8 +19,8 @@ from ansible_collections.winauth.winrm.plugins.module_utils._choices import FAIL
 from ansible_collections.winauth.winrm.plugins.plugin_utils._winrm.config import LEAVES
 from ansible_collections.winauth.winrm.plugins.plugin_utils._winrm.posture import Posture
 
-__all__ = ["FAIL_ON", "SEVERITIES", "Entry", "FlagRule", "Finding", "Rule", "Scope", "catalogue_markdown", "evaluate",
-           "exceeds", "same_host"]
+__all__ = ["FAIL_ON", "SEVERITIES", "Entry", "FlagRule", "Finding", "FleetNames", "Rule", "Scope", "catalogue_markdown",
+           "evaluate", "exceeds", "same_host"]
 
 
 @dataclass(frozen=True)
@@ -43,6 +43,32 @@ class Finding:
         return data
 
 
+class FleetNames:
+    """Every name an inventory knows its hosts by: the inventory names, then their addresses.
+
+    Reading a host's ``ansible_host`` costs a variable computation per host, so for a fleet it
+    is O(hosts) per audited host; the addresses are therefore read only when a name is not
+    already one of the inventory names, and then once.
+
+    Args:
+        names: the inventory host names.
+        addresses: reads every host's ``ansible_host`` (called at most once).
+    """
+
+    def __init__(self, names: Iterable[str], addresses: Callable[[], Iterable[str]] = tuple) -> None:
+        self.names = frozenset(n.lower() for n in names)
+        self._read_addresses = addresses
+        self._addresses: frozenset[str] | None = None
+
+    def knows(self, name: str) -> bool:
+        """Whether ``name`` is an inventory host (by name, short name or address)."""
+        if same_host(name, self.names):
+            return True
+        if self._addresses is None:
+            self._addresses = frozenset(str(a).lower() for a in self._read_addresses() if a)
+        return same_host(name, self._addresses)
+
+
 @dataclass(frozen=True)
 class Scope:
     """What the play declares about the fleet, for the rules that judge a host against it.
@@ -53,13 +79,13 @@ class Scope:
         names: the names this host goes by (inventory name, ansible_host, FQDN), lower case.
         jump_hosts: names of the hosts declared to hold the CredSSP server role.
         clients: names of the hosts declared to start CredSSP sessions.
-        known_hosts: every name the inventory knows.
+        known_hosts: every name the inventory knows (read lazily, see :class:`FleetNames`).
     """
 
     names: frozenset[str] = frozenset()
     jump_hosts: frozenset[str] | None = None
     clients: frozenset[str] | None = None
-    known_hosts: frozenset[str] | None = None
+    known_hosts: FleetNames | None = None
 
     def is_jump_host(self) -> bool:
         """Whether this host is a declared jump host (False when none are declared)."""

@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from ansible_collections.winauth.winrm.plugins.plugin_utils._findings import host
-from ansible_collections.winauth.winrm.plugins.plugin_utils._findings.engine import Scope, exceeds, same_host
+from ansible_collections.winauth.winrm.plugins.plugin_utils._findings.engine import FleetNames, Scope, exceeds, same_host
 from ansible_collections.winauth.winrm.tests.unit.helpers import delegation, make_posture
 
 
@@ -73,7 +73,7 @@ def test_client_targets_against_the_scope_and_the_inventory() -> None:
     assert found(posture, "WINRM-CLI-CREDSSP-OUT-OF-SCOPE", declared) == []
     other = Scope(names=frozenset({"ws02"}), clients=frozenset({"ws01"}))
     assert len(found(posture, "WINRM-CLI-CREDSSP-OUT-OF-SCOPE", other)) == 1
-    inventory = Scope(names=frozenset({"ws01"}), known_hosts=frozenset({"jump01", "ws01"}))
+    inventory = Scope(names=frozenset({"ws01"}), known_hosts=FleetNames({"jump01", "ws01"}))
     unknown = found(posture, "WINRM-CLI-CREDSSP-UNKNOWN-TARGET", inventory)
     assert [f.severity for f in unknown] == ["low"]  # type: ignore[attr-defined]
     assert "db07.lab.test" in unknown[0].why  # type: ignore[attr-defined]
@@ -96,3 +96,18 @@ def test_the_generic_server_role_finding_spares_declared_jump_hosts() -> None:
     assert found(posture, "WINRM-SVC-CREDSSP", jump) == []
     assert len(found(posture, "WINRM-SVC-CREDSSP")) == 1
     assert len(found(posture, "WINRM-SVC-CREDSSP", Scope(names=frozenset({"ws01"}), jump_hosts=frozenset({"j"})))) == 1
+
+
+def test_fleet_names_read_the_addresses_only_for_a_name_the_inventory_lacks_and_once() -> None:
+    reads: list[int] = []
+
+    def addresses() -> list[str]:
+        reads.append(1)
+        return ["10.0.0.7", "DB07.lab.test"]
+
+    fleet = FleetNames(["jump01", "ws01"], addresses)
+    assert fleet.knows("jump01.lab.test") and fleet.knows("WS01")
+    assert reads == []  # every name was an inventory name: no host's variables were read
+    assert fleet.knows("db07.lab.test") and fleet.knows("10.0.0.7")
+    assert not fleet.knows("db08.lab.test")
+    assert reads == [1]
