@@ -16,7 +16,6 @@ attributes:
     description: Targets Windows hosts through their WinRM service.
 requirements:
   - pywinrm >= 0.5.0 on the controller (C(pip install 'pywinrm[credssp,kerberos]')).
-  - defusedxml >= 0.7.1 on the controller.
 notes:
   - This module runs on the controller as an action plugin and talks WS-Management to the host's
     WinRM service directly; no PowerShell runs on the host and nothing is copied to it.

@@ -249,14 +249,18 @@ def _check_values(root: ET.Element, operation: str, endpoint: str) -> None:
     Raises:
         ProtocolError: an element's text or an attribute value is longer than the bound.
     """
+    limit = MAX_VALUE_CHARS
     for elem in root.iter():
-        texts = [elem.text or "", elem.tail or "", *elem.attrib.values()]
-        longest = max(len(text) for text in texts)
-        if longest > MAX_VALUE_CHARS:
+        # Runs over every element of every reply (a certificate blob is ~1,500 of them): no
+        # per-element list or generator, only the comparisons.
+        text, tail, attrib = elem.text, elem.tail, elem.attrib
+        if (text is not None and len(text) > limit) or (tail is not None and len(tail) > limit) or (
+                attrib and max(map(len, attrib.values())) > limit):
+            longest = max(len(t) for t in (text or "", tail or "", *attrib.values()))
             raise ProtocolError(
                 "a value in the reply (%s) is %d characters long, above the %d allowed for any single value: "
                 "no WinRM setting is that long, so the reply was refused rather than put into results"
-                % (local_name(elem.tag)[:60], longest, MAX_VALUE_CHARS),
+                % (local_name(elem.tag)[:60], longest, limit),
                 target=endpoint,
                 operation=operation,
             )

@@ -89,12 +89,14 @@ class Registry:
         out = self._invoke("GetBinaryValue", key, sValueName=name)
         if out is None:
             return None
-        raw = out.get("uValue", [])
-        if not all(b.strip().isdigit() and int(b) < 256 for b in raw):
-            raise ProtocolError("StdRegProv.GetBinaryValue of HKLM\\%s\\%s returned a value that is not bytes"
-                                % (key, name), target=self.client.endpoint,
-                                operation="Invoke StdRegProv.GetBinaryValue")
-        return bytes(int(b) for b in raw)
+        raw = out.get("uValue", [])  # children() has stripped every value
+        if all(map(str.isdigit, raw)):
+            try:
+                return bytes(map(int, raw))  # refuses a number above 255 (and a non-ASCII digit)
+            except ValueError:
+                pass
+        raise ProtocolError("StdRegProv.GetBinaryValue of HKLM\\%s\\%s returned a value that is not bytes"
+                            % (key, name), target=self.client.endpoint, operation="Invoke StdRegProv.GetBinaryValue")
 
     def create_key(self, key: str) -> None:
         """Create a key (and its parents); no error when it exists."""

@@ -100,3 +100,33 @@ def test_to_bytes_has_no_declaration_and_uses_windows_prefixes() -> None:
     assert not data.startswith(b"<?xml")
     assert data.startswith(b"<s:Envelope")
     assert b"<a:Action>x</a:Action>" in data
+
+
+ENVELOPE = '<s:Envelope xmlns:s="%s"><s:Body><x>caf\u00e9</x></s:Body></s:Envelope>' % NS["s"]
+
+
+@pytest.mark.parametrize("codec", ["utf-8", "utf-8-sig", "utf-16", "utf-16-le", "utf-16-be"])
+def test_parse_reads_every_encoding_windows_may_answer_in(codec: str) -> None:
+    declared = '<?xml version="1.0" encoding="%s"?>' % ("utf-16" if "16" in codec else "utf-8")
+    root = parse((declared + ENVELOPE).encode(codec))
+    assert root.findtext("s:Body/x", namespaces=NS) == "caf\u00e9"
+
+
+@pytest.mark.parametrize("codec", ["utf-16", "utf-16-le", "utf-16-be", "utf-8-sig"])
+def test_a_dtd_in_another_encoding_is_refused_too(codec: str) -> None:
+    with pytest.raises(UnsafeXMLError, match="DTD or entity"):
+        parse(BILLION_LAUGHS.decode("ascii").encode(codec))
+
+
+def test_a_declared_single_byte_encoding_cannot_hide_a_dtd() -> None:
+    # EBCDIC: no '<!DOCTYPE' byte sequence, and expat would decode it through Python's codecs.
+    hidden = '<?xml version="1.0" encoding="cp500"?>' + BILLION_LAUGHS.decode("ascii").split("?>", 1)[1]
+    with pytest.raises(UnsafeXMLError):
+        parse(hidden.encode("cp500"))
+
+
+def test_an_undeclared_entity_is_not_well_formed_and_a_character_reference_is_fine() -> None:
+    with pytest.raises(UnsafeXMLError, match="not well-formed"):
+        parse('<s:Envelope xmlns:s="%s"><s:Body>&xxe;</s:Body></s:Envelope>' % NS["s"])
+    root = parse('<s:Envelope xmlns:s="%s"><s:Body><x>&#x41;&amp;</x></s:Body></s:Envelope>' % NS["s"])
+    assert root.findtext("s:Body/x", namespaces=NS) == "A&"
