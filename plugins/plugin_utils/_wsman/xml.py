@@ -121,12 +121,20 @@ def children(elem: ET.Element) -> dict[str, list[str]]:
     Repeated elements (WMI arrays, ``ListeningOn``) keep every value; ``xsi:nil`` children
     (WMI's empty properties and empty output arrays) are left out.
     """
+    # Hot: a certificate blob is one child per byte (~1,500), so the local name is worked
+    # out once per tag and nothing is called per child that need not be.
     values: dict[str, list[str]] = {}
+    names: dict[str, list[str]] = {}
     nil = _XSI_NIL
     for child in elem:
         if child.get(nil) == "true":
             continue
-        values.setdefault(child.tag.rsplit("}", 1)[-1], []).append((child.text or "").strip())
+        tag = child.tag
+        bucket = names.get(tag)
+        if bucket is None:
+            bucket = names[tag] = values.setdefault(tag.rsplit("}", 1)[-1], [])
+        text = child.text
+        bucket.append(text.strip() if text else "")
     return values
 
 
