@@ -15,8 +15,9 @@ import uuid
 import xml.etree.ElementTree as ET
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from xml.sax.saxutils import escape, quoteattr
 
-from ansible_collections.winauth.winrm.plugins.plugin_utils._wsman.xml import NS, XML_LANG, q, to_bytes
+from ansible_collections.winauth.winrm.plugins.plugin_utils._wsman.xml import NS, to_bytes
 
 ANONYMOUS = "http://schemas.xmlsoap.org/ws/2004/08/addressing/role/anonymous"
 TRANSFER = "http://schemas.xmlsoap.org/ws/2004/09/transfer/"
@@ -65,16 +66,19 @@ class Request:
         return "%s %s" % (verb, short)
 
 
-def _sub(parent: ET.Element, prefix: str, local: str, text: str | None = None, **attrs: str) -> ET.Element:
-    elem = ET.SubElement(parent, q(prefix, local), attrs)
-    if text is not None:
-        elem.text = text
-    return elem
+def _element(tag: str, text: str, must: str | None = None, **attrs: str) -> str:
+    head = tag + ("" if must is None else ' s:mustUnderstand="%s"' % must)
+    head += "".join(" %s=%s" % (name, quoteattr(value)) for name, value in attrs.items())
+    return "<%s>%s</%s>" % (head, escape(text), tag)
 
 
 def build(request: Request, to: str, operation_timeout: int = 20, max_envelope_size: int = MAX_ENVELOPE_SIZE,
           locale: str = "en-US") -> bytes:
     """Serialise a request as a SOAP envelope.
+
+    The header is written as text (with escaping), not through an element tree: it is the same
+    for every request but for a few values, and ElementTree's serialiser was a seventh of the
+    CPU of a request.
 
     Args:
         request: what to send.
@@ -86,32 +90,33 @@ def build(request: Request, to: str, operation_timeout: int = 20, max_envelope_s
     Returns:
         The UTF-8 encoded envelope.
     """
-    must = {q("s", "mustUnderstand"): "true"}
-    optional = {q("s", "mustUnderstand"): "false"}
-    env = ET.Element(q("s", "Envelope"))
-    header = _sub(env, "s", "Header")
-    _sub(header, "a", "Action", request.action, **must)
-    _sub(header, "p", "DataLocale", None, **optional).set(XML_LANG, locale)
-    _sub(header, "w", "Locale", None, **optional).set(XML_LANG, locale)
-    _sub(header, "w", "MaxEnvelopeSize", str(max_envelope_size), **must)
-    _sub(header, "a", "MessageID", request.message_id)
-    _sub(header, "w", "OperationTimeout", "PT%dS" % operation_timeout)
-    reply_to = _sub(header, "a", "ReplyTo")
-    _sub(reply_to, "a", "Address", ANONYMOUS, **must)
-    _sub(header, "w", "ResourceURI", request.resource_uri, **must)
-    _sub(header, "a", "To", to)
+    lang = quoteattr(locale)
+    parts = [
+        _ENVELOPE_OPEN,
+        _element("a:Action", request.action, "true"),
+        '<p:DataLocale s:mustUnderstand="false" xml:lang=%s/>' % lang,
+        '<w:Locale s:mustUnderstand="false" xml:lang=%s/>' % lang,
+        _element("w:MaxEnvelopeSize", str(max_envelope_size), "true"),
+        _element("a:MessageID", request.message_id),
+        _element("w:OperationTimeout", "PT%dS" % operation_timeout),
+        "<a:ReplyTo>%s</a:ReplyTo>" % _element("a:Address", ANONYMOUS, "true"),
+        _element("w:ResourceURI", request.resource_uri, "true"),
+        _element("a:To", to),
+    ]
     if request.selectors:
-        selector_set = _sub(header, "w", "SelectorSet")
-        for name, value in request.selectors.items():
-            _sub(selector_set, "w", "Selector", value, Name=name)
+        parts.append("<w:SelectorSet>%s</w:SelectorSet>" % "".join(
+            _element("w:Selector", value, Name=name) for name, value in request.selectors.items()))
     if request.options:
-        option_set = _sub(header, "w", "OptionSet", None, **must)
-        for name, value in request.options.items():
-            _sub(option_set, "w", "Option", value, Name=name)
-    body = _sub(env, "s", "Body")
-    if request.body is not None:
-        body.append(request.body)
-    return to_bytes(env)
+        parts.append('<w:OptionSet s:mustUnderstand="true">%s</w:OptionSet>' % "".join(
+            _element("w:Option", value, Name=name) for name, value in request.options.items()))
+    parts.append("</s:Header><s:Body>")
+    data = "".join(parts).encode("utf-8")
+    body = to_bytes(request.body) if request.body is not None else b""
+    return data + body + b"</s:Body></s:Envelope>"
+
+
+_ENVELOPE_OPEN = '<s:Envelope %s><s:Header>' % " ".join(
+    'xmlns:%s="%s"' % (prefix, NS[prefix]) for prefix in ("s", "a", "w", "p"))
 
 
 def reply_body(root: ET.Element) -> ET.Element | None:
