@@ -99,6 +99,7 @@ from ansible.plugins.lookup import LookupBase
 
 from ansible_collections.winauth.winrm.plugins.plugin_utils._ad.base import ADPluginBase
 from ansible_collections.winauth.winrm.plugins.plugin_utils._kerberos.facts import DirectoryFacts, gather
+from ansible_collections.winauth.winrm.plugins.plugin_utils._kerberos.names import CLIENTS, HOST_VARS, PORT_VARS
 from ansible_collections.winauth.winrm.plugins.plugin_utils._kerberos.predict import predict
 from ansible_collections.winauth.winrm.plugins.plugin_utils._wsman.settings import build_settings, normalize_transports
 
@@ -137,11 +138,14 @@ def _host_connection(hostvars: Any, name: str, default_service: str) -> dict[str
 
     connection = str(var("ansible_connection", default="winrm")).rsplit(".", 1)[-1]
     kinit_managed = False
+    # The service class and override variables by client: one table (_kerberos.names.CLIENTS),
+    # shared with ad_spn_info. The lookup's own `service` option stands in for winrm's default.
+    service_var, psrp_service, override_var = CLIENTS["psrp" if connection == "psrp" else "winrm"]
+    service = var(service_var, default=psrp_service if connection == "psrp" else default_service)
+    override = var(override_var)
     if connection == "psrp":
         auth = str(var("ansible_psrp_auth", default="negotiate")).lower()
         transport: Any = {"negotiate": "kerberos,ntlm"}.get(auth, auth)
-        service = var("ansible_psrp_negotiate_service", default="WSMAN")
-        override = var("ansible_psrp_negotiate_hostname_override")
         cert_pem = var("ansible_psrp_certificate_pem")
         cert_key_pem = var("ansible_psrp_certificate_key_pem")
     else:
@@ -151,13 +155,11 @@ def _host_connection(hostvars: Any, name: str, default_service: str) -> dict[str
         # and pywinrm 0.5 winrm/transport.py maps plaintext/ssl (without a certificate) to HTTPBasicAuth:
         # so LAB\user with no transport is Basic, which never accepts a domain account.
         transport = var("ansible_winrm_transport")
-        service = var("ansible_winrm_service", default=default_service)
-        override = var("ansible_winrm_kerberos_hostname_override")
         cert_pem = var("ansible_winrm_cert_pem")
         cert_key_pem = var("ansible_winrm_cert_key_pem")
     settings = build_settings(
-        host=var("ansible_host", "ansible_winrm_host", "ansible_psrp_host", default=name),
-        port=var("ansible_port", "ansible_winrm_port", "ansible_psrp_port"),
+        host=var(*HOST_VARS, default=name),
+        port=var(*PORT_VARS),
         username=var("ansible_user", "ansible_winrm_user", "ansible_psrp_user"),
         password=var("ansible_password", "ansible_winrm_pass", "ansible_winrm_password", "ansible_psrp_pass",
                      "ansible_psrp_password"),
