@@ -60,6 +60,11 @@ def record_addresses(values: Iterable[str]) -> Iterator[str]:
             yield str(ipaddress.IPv6Address(data))
 
 
+def _dns_name(base_dn: str) -> str:
+    """The DNS name of a domain DN (``DC=lab,DC=test`` → ``lab.test``)."""
+    return ".".join(part.split("=", 1)[1] for part in base_dn.split(",") if part.strip().lower().startswith("dc="))
+
+
 class DirectoryFacts:
     """SPN owners and computer accounts looked up once per name (cached for many targets)."""
 
@@ -96,8 +101,7 @@ class DirectoryFacts:
             base_dn = self.ad.naming_context()
         except WinAuthError:
             return None
-        zone = ".".join(part.split("=", 1)[1] for part in base_dn.split(",") if part.lower().startswith("dc="))
-        return zone.upper() or None
+        return _dns_name(base_dn).upper() or None
 
     def host_by_short_name(self, name: str) -> Account | None:
         """The computer whose sAMAccountName is ``NAME$`` (a single-label target is its NetBIOS name)."""
@@ -115,7 +119,7 @@ class DirectoryFacts:
         if self._addresses is None:
             self._addresses = {}
             base_dn = self.ad.settings.default_base or self.ad.naming_context()
-            zone = ".".join(part.split("=", 1)[1] for part in base_dn.split(",") if part.lower().startswith("dc="))
+            zone = _dns_name(base_dn)
             base = "DC=%s,CN=MicrosoftDNS,DC=DomainDnsZones,%s" % (zone, base_dn)
             try:
                 for entry in self.ad.search("(objectClass=dnsNode)", ["name", "dnsRecord"], base=base):
