@@ -13,8 +13,11 @@ For internal collection use only; this is not a public API.
   name, so MIT krb5 canonicalises it as its krb5.conf says: ``dns_canonicalize_hostname``
   (default true: follow CNAMEs to the canonical name; ``fallback``: the name as given first,
   the canonical one only if the KDC does not know it; false: the name as given) and ``rdns``
-  (default true: then the reverse lookup of the address). This follows MIT's documentation
-  (krb5.conf(5)); Heimdal (macOS) differs and is not modelled.
+  (default true: then the reverse lookup of the address); a single-label name DNS did not
+  canonicalise gets ``qualify_shortname`` (MIT 1.18 and later). This follows MIT's
+  documentation (krb5.conf(5)) and source (lib/krb5/os/sn2princ.c, util/profile/prof_parse.c);
+  Heimdal (macOS) differs and is not modelled. This module is the one place for these rules:
+  ad_spn_info (:func:`client_request`) and auth_plan (_kerberos.facts.gather) both use it.
 """
 
 from __future__ import annotations
@@ -73,8 +76,7 @@ def _boolean(value: str) -> bool | None:
 
 
 def config_paths(path: str | None = None) -> list[str]:
-    """The files the client's Kerberos library reads: ``path``, else ``$KRB5_CONFIG`` (colon-separated), else
-    /etc/krb5.conf."""
+    """The krb5.conf files the client reads: ``path``, else ``$KRB5_CONFIG`` (colon-separated), else /etc/krb5.conf."""
     return [path] if path else [p for p in (os.environ.get("KRB5_CONFIG") or "/etc/krb5.conf").split(":") if p]
 
 
