@@ -14,7 +14,8 @@ description:
     (C(winrm) - pywinrm - asks for C(HTTP) unless C(ansible_winrm_service) says otherwise; C(psrp) asks for
     C(WSMAN) unless C(ansible_psrp_negotiate_service)), the host part after C(ansible_winrm_kerberos_hostname_override)
     / C(ansible_psrp_negotiate_hostname_override) and after following a CNAME exactly as the controller's
-    krb5.conf C(dns_canonicalize_hostname) and C(rdns) say.
+    krb5.conf C(dns_canonicalize_hostname) and C(rdns) say (a short name that DNS does not canonicalise gets
+    C(qualify_shortname), as MIT krb5 1.18 and later do).
   - Then who answers for it - the host's own computer account directly, or through C(HOST/) and the forest's
     C(sPNMappings) (read from the configuration partition; the documented default list when unreadable, and a
     note says so), another account (the 0x80090322 trap), several accounts (a duplicate), or nobody.
@@ -38,9 +39,10 @@ options:
     default: true
   krb5_conf:
     description:
-      - The krb5.conf whose C(dns_canonicalize_hostname) and C(rdns) decide how a CNAME is followed.
-      - Default C($KRB5_CONFIG), else C(/etc/krb5.conf) (MIT defaults - follow CNAMEs, reverse lookup - when
-        none exists).
+      - The krb5.conf whose C(dns_canonicalize_hostname), C(rdns) and C(qualify_shortname) decide how a CNAME is
+        followed and a short name completed.
+      - Default every file of C($KRB5_CONFIG) (the first that sets a value wins, as MIT krb5 reads them), else
+        C(/etc/krb5.conf) (MIT defaults - follow CNAMEs, reverse lookup - when none exists).
     type: path
 extends_documentation_fragment:
   - winauth.winrm.ad.action

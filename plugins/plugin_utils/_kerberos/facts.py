@@ -9,135 +9,17 @@ from __future__ import annotations
 
 import base64
 import ipaddress
-import os
 import socket
 import struct
 from collections.abc import Iterable, Iterator
 
 from ansible_collections.winauth.winrm.plugins.plugin_utils._ad.accounts import ACCOUNT_ATTRIBUTES, Account
 from ansible_collections.winauth.winrm.plugins.plugin_utils._ad.ldap import ADConnection
+from ansible_collections.winauth.winrm.plugins.plugin_utils._ad.privilege import ldap_escape
 from ansible_collections.winauth.winrm.plugins.plugin_utils._errors import WinAuthError
 from ansible_collections.winauth.winrm.plugins.plugin_utils._kerberos import kdc as _kerberos
+from ansible_collections.winauth.winrm.plugins.plugin_utils._kerberos import names as _names
 from ansible_collections.winauth.winrm.plugins.plugin_utils._kerberos.predict import TargetFacts, account_kind, is_ip
-
-
-def _escape(value: str) -> str:
-    """RFC 4515 escaping for a value inside an LDAP filter."""
-    out = []
-    for ch in value:
-        out.append("\\%02x" % ord(ch) if ch in "\\*()\x00" else ch)
-    return "".join(out)
-
-
-def krb5_libdefaults(paths: str | None = None) -> dict[str, str]:
-    """``[libdefaults]`` of the client's krb5.conf (KRB5_CONFIG, a colon-separated list, else /etc/krb5.conf).
-
-    Like MIT's profile library, the first file (and the first line) that sets a relation wins.
-
-    Args:
-        paths: the KRB5_CONFIG value to read; None: the environment's.
-
-    Returns:
-        Relation name (lower case) to value; {} when no file can be read.
-    """
-    found: dict[str, str] = {}
-    for path in (paths if paths is not None else os.environ.get("KRB5_CONFIG", "/etc/krb5.conf")).split(":"):
-        try:
-            with open(path, encoding="utf-8", errors="replace") as handle:
-                lines = handle.read().splitlines()
-        except OSError:
-            continue
-        section = ""
-        for raw in lines:
-            line = raw.strip()
-            if not line or line[0] in "#;":
-                continue
-            if line.startswith("[") and line.endswith("]"):
-                section = line[1:-1].strip().lower()
-            elif section == "libdefaults" and "=" in line:
-                key, _eq, value = line.partition("=")
-                found.setdefault(key.strip().lower(), value.strip())
-    return found
-
-
-def _flag(value: str | None, default: bool) -> bool:
-    """A krb5.conf boolean (MIT accepts y/yes/true/t/1/on and their negatives)."""
-    if value is None:
-        return default
-    return value.strip().lower() in ("y", "yes", "true", "t", "1", "on")
-
-
-def _search_domain() -> str | None:
-    """The first ``search``/``domain`` of /etc/resolv.conf: MIT's default qualify_shortname."""
-    try:
-        with open("/etc/resolv.conf", encoding="utf-8", errors="replace") as handle:
-            for line in handle:
-                words = line.split()
-                if len(words) > 1 and words[0] in ("search", "domain"):
-                    return words[1].rstrip(".").lower()
-    except OSError:
-        return None
-    return None
-
-
-def _canonical(name: str) -> str | None:
-    """The name after CNAMEs (getaddrinfo's AI_CANONNAME, as MIT's forward canonicalisation); None: no answer."""
-    try:
-        answers = socket.getaddrinfo(name, None, 0, socket.SOCK_STREAM, 0, socket.AI_CANONNAME)
-    except (socket.gaierror, UnicodeError, OSError):
-        return None
-    canonical = answers[0][3] if answers else ""
-    return canonical.rstrip(".").lower() or None
-
-
-def _reverse(address: str) -> str | None:
-    """The PTR name of an address; None: there is none."""
-    try:
-        return socket.gethostbyaddr(address)[0].rstrip(".").lower()
-    except (socket.herror, socket.gaierror, UnicodeError, OSError):
-        return None
-
-
-def kerberos_name(name: str, libdefaults: dict[str, str]) -> tuple[str, str | None]:
-    """The host name MIT krb5 puts in a host-based SPN, and the CNAME target it did not follow.
-
-    MIT krb5 (krb5.conf(5), ``[libdefaults]``): ``dns_canonicalize_hostname`` (default true) follows
-    CNAMEs forward, then ``rdns`` (default true) replaces the name with the address's PTR name when
-    there is one; ``fallback`` asks for the name as given first (modelled as not following, with the
-    alias reported). Without canonicalisation a single-label name gets ``qualify_shortname``
-    (default: the first DNS search domain; MIT 1.18 and later). pyspnego, which pywinrm and psrp
-    use, asks GSSAPI for ``<service>@<host>`` as a host-based name, so these rules apply to it.
-
-    Args:
-        name: the host name or address the client connects to (or the hostname override).
-        libdefaults: :func:`krb5_libdefaults`.
-
-    Returns:
-        (the name the SPN carries, the CNAME target when the client keeps an alias unresolved, else None).
-    """
-    name = name.lower().rstrip(".")
-    mode = (libdefaults.get("dns_canonicalize_hostname") or "true").strip().lower()
-    follow = mode != "fallback" and _flag(mode, True)
-    if follow:
-        canonical = _canonical(name) if not is_ip(name) else None
-        result = canonical or name
-        if _flag(libdefaults.get("rdns"), True):
-            try:
-                address = result if is_ip(result) else socket.gethostbyname(result)
-            except (socket.gaierror, UnicodeError, OSError):
-                address = None
-            reverse = _reverse(address) if address else None
-            result = reverse or result
-        return result, None
-    if is_ip(name):
-        return name, None
-    qualified = name
-    if "." not in name:
-        suffix = libdefaults.get("qualify_shortname")
-        suffix = _search_domain() if suffix is None else suffix.strip().lower().rstrip(".")
-        qualified = "%s.%s" % (name, suffix) if suffix else name
-    target = _canonical(qualified)
-    return qualified, (target if target and target != qualified else None)
 
 
 def resolves(name: str) -> bool:
@@ -178,6 +60,11 @@ def record_addresses(values: Iterable[str]) -> Iterator[str]:
             yield str(ipaddress.IPv6Address(data))
 
 
+def _dns_name(base_dn: str) -> str:
+    """The DNS name of a domain DN (``DC=lab,DC=test`` → ``lab.test``)."""
+    return ".".join(part.split("=", 1)[1] for part in base_dn.split(",") if part.strip().lower().startswith("dc="))
+
+
 class DirectoryFacts:
     """SPN owners and computer accounts looked up once per name (cached for many targets)."""
 
@@ -197,13 +84,13 @@ class DirectoryFacts:
     def spn_owner(self, spn: str) -> Account | None:
         key = spn.lower()
         if key not in self._spn:
-            self._spn[key] = self._first("(servicePrincipalName=%s)" % _escape(spn))
+            self._spn[key] = self._first("(servicePrincipalName=%s)" % ldap_escape(spn))
         return self._spn[key]
 
     def host_account(self, name: str) -> Account | None:
         key = name.lower()
         if key not in self._host:
-            self._host[key] = self._first("(&(objectClass=computer)(dNSHostName=%s))" % _escape(name))
+            self._host[key] = self._first("(&(objectClass=computer)(dNSHostName=%s))" % ldap_escape(name))
         return self._host[key]
 
     def realm(self) -> str | None:
@@ -214,14 +101,13 @@ class DirectoryFacts:
             base_dn = self.ad.naming_context()
         except WinAuthError:
             return None
-        zone = ".".join(part.split("=", 1)[1] for part in base_dn.split(",") if part.lower().startswith("dc="))
-        return zone.upper() or None
+        return _dns_name(base_dn).upper() or None
 
     def host_by_short_name(self, name: str) -> Account | None:
         """The computer whose sAMAccountName is ``NAME$`` (a single-label target is its NetBIOS name)."""
         key = name.lower()
         if key not in self._short:
-            self._short[key] = self._first("(&(objectClass=computer)(sAMAccountName=%s$))" % _escape(name.upper()))
+            self._short[key] = self._first("(&(objectClass=computer)(sAMAccountName=%s$))" % ldap_escape(name.upper()))
         return self._short[key]
 
     def zone_addresses(self) -> dict[str, list[str]]:
@@ -233,7 +119,7 @@ class DirectoryFacts:
         if self._addresses is None:
             self._addresses = {}
             base_dn = self.ad.settings.default_base or self.ad.naming_context()
-            zone = ".".join(part.split("=", 1)[1] for part in base_dn.split(",") if part.lower().startswith("dc="))
+            zone = _dns_name(base_dn)
             base = "DC=%s,CN=MicrosoftDNS,DC=DomainDnsZones,%s" % (zone, base_dn)
             try:
                 for entry in self.ad.search("(objectClass=dnsNode)", ["name", "dnsRecord"], base=base):
@@ -248,7 +134,7 @@ class DirectoryFacts:
 
     def host_by_address(self, address: str) -> Account | None:
         """The computer an address belongs to: the PTR name, else the zone's A/AAAA records, then dNSHostName."""
-        names = [n for n in (_reverse(address),) if n]
+        names = [n for n in (_names.reverse_lookup(address),) if n]
         names += self.zone_addresses().get(str(ipaddress.ip_address(address.strip("[]"))), [])
         for name in names:
             account = self.host_account(name)
@@ -263,11 +149,11 @@ class DirectoryFacts:
         key = username.lower()
         if key not in self._user:
             if "\\" in username:
-                search = "(&(objectCategory=person)(sAMAccountName=%s))" % _escape(username.split("\\", 1)[1])
+                search = "(&(objectCategory=person)(sAMAccountName=%s))" % ldap_escape(username.split("\\", 1)[1])
             else:
                 name = username.split("@", 1)[0]
                 search = "(&(objectCategory=person)(|(userPrincipalName=%s)(sAMAccountName=%s)))" % (
-                    _escape(username), _escape(name))
+                    ldap_escape(username), ldap_escape(name))
             self._user[key] = self._first(search)
         return self._user[key]
 
@@ -293,7 +179,8 @@ def gather(target: str, transports: Iterable[str], service: str = "HTTP", hostna
     """
     transports = tuple(transports)
     given = (hostname_override or target).lower()
-    name, alias_of = kerberos_name(given, krb5_libdefaults()) if canonicalize else (given, None)
+    # The client's krb5.conf name rules (MIT): _kerberos.names, shared with ad_spn_info's ClientRequest.
+    name, alias_of = _names.kerberos_name(given, _names.read_krb5_names()) if canonicalize else (given, None)
     spn = "%s/%s" % (service, name)
     facts: dict[str, object] = {"resolves": resolves(target), "kerberos_name": name, "alias_of": alias_of}
     if directory is not None:

@@ -13,15 +13,18 @@ For internal collection use only; this is not a public API.
   name, so MIT krb5 canonicalises it as its krb5.conf says: ``dns_canonicalize_hostname``
   (default true: follow CNAMEs to the canonical name; ``fallback``: the name as given first,
   the canonical one only if the KDC does not know it; false: the name as given) and ``rdns``
-  (default true: then the reverse lookup of the address). This follows MIT's documentation
-  (krb5.conf(5)); Heimdal (macOS) differs and is not modelled.
+  (default true: then the reverse lookup of the address); a single-label name DNS did not
+  canonicalise gets ``qualify_shortname`` (MIT 1.18 and later). This follows MIT's
+  documentation (krb5.conf(5)) and source (lib/krb5/os/sn2princ.c, util/profile/prof_parse.c);
+  Heimdal (macOS) differs and is not modelled. This module is the one place for these rules:
+  ad_spn_info (:func:`client_request`) and auth_plan (_kerberos.facts.gather) both use it.
 """
 
 from __future__ import annotations
 
 import os
 import socket
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -43,85 +46,290 @@ class Krb5Names:
     canonicalize: str = "true"  # true | false | fallback
     rdns: bool = True
     source: str = "MIT defaults"
+    qualify_shortname: str | None = None  # None: not set (MIT then takes the first DNS search domain); "": none
+
+    @classmethod
+    def of(cls, libdefaults: Mapping[str, str], source: str) -> Krb5Names:
+        """The settings from ``[libdefaults]`` relations (:func:`read_libdefaults`), as MIT krb5 reads them.
+
+        ``dns_canonicalize_hostname`` is MIT's tristate (init_ctx.c get_tristate): a boolean, or
+        ``fallback``; any other value makes krb5_init_context fail (EINVAL), so no name is asked for at
+        all; the default (true) is kept for it here. An ``rdns`` that is no boolean counts as its
+        default, true (sn2princ.c use_reverse_dns).
+        """
+        canon = libdefaults.get("dns_canonicalize_hostname", "true")
+        follow = _boolean(canon)
+        mode = "fallback" if canon.lower() == "fallback" else ("false" if follow is False else "true")
+        rdns = _boolean(libdefaults.get("rdns", "true"))
+        return cls(mode, True if rdns is None else rdns, source, libdefaults.get("qualify_shortname"))
 
 
-def _truth(value: str) -> bool:
-    return value.strip().lower() in ("true", "yes", "1", "on")
+# MIT's profile booleans (util/profile/prof_get.c conf_yes / conf_no), compared case-insensitively.
+_YES = ("y", "yes", "true", "t", "1", "on")
+_NO = ("n", "no", "false", "nil", "0", "off")
+
+
+def _boolean(value: str) -> bool | None:
+    """A krb5.conf boolean; None: not one (MIT's PROF_BAD_BOOLEAN)."""
+    word = value.lower()
+    return True if word in _YES else False if word in _NO else None
+
+
+def config_paths(path: str | None = None) -> list[str]:
+    """The krb5.conf files the client reads: ``path``, else ``$KRB5_CONFIG`` (colon-separated), else /etc/krb5.conf."""
+    return [path] if path else [p for p in (os.environ.get("KRB5_CONFIG") or "/etc/krb5.conf").split(":") if p]
+
+
+def read_libdefaults(paths: Sequence[str]) -> tuple[dict[str, str], list[str]]:
+    """The ``[libdefaults]`` relations of a krb5.conf profile made of ``paths``, as MIT's profile library reads it.
+
+    MIT semantics (util/profile/prof_parse.c, krb5.conf(5)): the files are read in order and the first
+    file, and in it the first line, that sets a relation wins; a file that cannot be read is skipped.
+    A line whose first non-blank character is ``#`` or ``;`` is a comment (krb5.conf(5): "Lines
+    beginning with '#' or ';' (possibly after initial whitespace) are ignored as comments"); a ``#``
+    after a value is part of the value (parse_std_line strips only trailing blanks). Lines before the
+    first ``[`` in column 0 are ignored; tags and section names are case-sensitive (strcmp);
+    ``"..."`` values are unquoted with ``\\n \\t \\b`` escapes; a ``*`` after a tag or a section
+    marks it final (later files' ``[libdefaults]*`` values are dropped); relations inside ``tag = {…}``
+    are not top-level ones; ``include FILE`` and ``includedir DIR`` (column 0) read those files in place.
+
+    Args:
+        paths: the profile's files, in order (:func:`config_paths`).
+
+    Returns:
+        (relation name to its first value, the files that were read).
+    """
+    found: dict[str, str] = {}
+    read: list[str] = []
+    final = [False]  # [libdefaults] was marked final: later blocks of it are discarded
+    for path in paths:
+        if _parse_file(path, found, final, 0):
+            read.append(path)
+    return found, read
+
+
+def _parse_file(path: str, found: dict[str, str], final: list[bool], depth: int) -> bool:
+    try:
+        with open(path, encoding="utf-8", errors="replace") as handle:
+            text = handle.read()
+    except OSError:
+        return False
+    _parse(text, found, final, depth)
+    return True
+
+
+def _parse(text: str, found: dict[str, str], final: list[bool], depth: int) -> None:
+    section: str | None = None  # None: before the first section header
+    level = 0  # subsection depth inside the section
+    discard = False
+    for line in text.splitlines():
+        for directive in ("include", "includedir"):
+            if line.startswith(directive) and line[len(directive):len(directive) + 1].isspace() and depth < 8:
+                target = line[len(directive):].strip()
+                files = [target] if directive == "include" else [
+                    os.path.join(target, n) for n in sorted(_listdir(target)) if _included(n)]
+                for name in files:
+                    _parse_file(name, found, final, depth + 1)
+                break
+        else:
+            if section is None and not line.startswith("["):
+                continue
+            stripped = line.strip()
+            if not stripped or stripped[0] in "#;":
+                continue
+            if stripped[0] == "[":
+                name, _close, rest = stripped[1:].partition("]")
+                section, level = name, 0
+                discard = section == "libdefaults" and final[0]
+                if section == "libdefaults" and rest.strip() == "*":
+                    final[0] = True
+                continue
+            if stripped[0] == "}":
+                level = max(level - 1, 0)
+                continue
+            tag, eq, value = stripped.partition("=")
+            if not eq:
+                continue  # MIT: PROF_RELATION_SYNTAX (the whole file is refused); not modelled
+            value = value.strip()
+            if value in ("", "{"):
+                level += 1  # a subsection (its "{" may be on the next line, which is skipped as no relation)
+                continue
+            if section == "libdefaults" and level == 0 and not discard:
+                key = tag.strip().split("*", 1)[0]  # "tag* = value": final, as the first value is anyway
+                found.setdefault(key, _unquote(value) if value.startswith('"') else value)
+
+
+def _unquote(value: str) -> str:
+    """A ``"..."`` value as parse_quoted_string reads it: up to the next unescaped quote, \\n \\t \\b escapes."""
+    out, chars = [], iter(value[1:])
+    for ch in chars:
+        if ch == '"':
+            break
+        if ch == "\\":
+            ch = next(chars, "\\")
+            ch = {"n": "\n", "t": "\t", "b": "\b"}.get(ch, ch)
+        out.append(ch)
+    return "".join(out)
+
+
+def _listdir(folder: str) -> list[str]:
+    try:
+        return os.listdir(folder)
+    except OSError:
+        return []
+
+
+def _included(name: str) -> bool:
+    """includedir's rule (prof_parse.c valid_name): ``*.conf`` (no dotfile) or only [A-Za-z0-9_-]."""
+    if name.startswith("."):
+        return False
+    return name.endswith(".conf") or all(c.isalnum() and c.isascii() or c in "-_" for c in name)
 
 
 def read_krb5_names(path: str | None = None) -> Krb5Names:
-    """``dns_canonicalize_hostname`` and ``rdns`` from ``path``, ``$KRB5_CONFIG`` or /etc/krb5.conf.
+    """The name settings of the client's krb5.conf: ``path``, else every file of ``$KRB5_CONFIG``, else /etc/krb5.conf.
 
-    The first file that exists is read; a setting missing everywhere keeps MIT's default.
+    Args:
+        path: one krb5.conf to read instead of the environment's.
+
+    Returns:
+        The settings; MIT's defaults for those no file sets (``source`` names the files read).
     """
-    paths = [path] if path else os.environ.get("KRB5_CONFIG", "/etc/krb5.conf").split(":")
-    for candidate in paths:
-        try:
-            with open(candidate, encoding="utf-8", errors="replace") as f:
-                text = f.read()
-        except OSError:
-            continue
-        return parse_krb5_names(text, candidate)
-    return Krb5Names()
+    found, read = read_libdefaults(config_paths(path))
+    return Krb5Names.of(found, ":".join(read)) if read else Krb5Names()
 
 
 def parse_krb5_names(text: str, source: str = "krb5.conf") -> Krb5Names:
-    """The two settings from the text of a krb5.conf (its [libdefaults] section)."""
-    section = ""
+    """The name settings from the text of one krb5.conf (its [libdefaults] section, see :func:`read_libdefaults`)."""
     found: dict[str, str] = {}
-    for raw in text.splitlines():
-        line = raw.split("#", 1)[0].split(";", 1)[0].strip()
-        if line.startswith("[") and line.endswith("]"):
-            section = line[1:-1].strip().lower()
-        elif section == "libdefaults" and "=" in line:
-            key, _sep, value = line.partition("=")
-            found.setdefault(key.strip().lower(), value.strip())
-    canon = found.get("dns_canonicalize_hostname", "true").lower()
-    canon = "fallback" if canon == "fallback" else ("true" if _truth(canon) else "false")
-    return Krb5Names(canon, _truth(found.get("rdns", "true")), source)
+    _parse(text, found, [False], 0)
+    return Krb5Names.of(found, source)
 
 
-def canonical_names(name: str, names: Krb5Names,
-                    resolver: Callable[[str], tuple[str, str | None]] | None = None,
-                    reverse: Callable[[str], str | None] | None = None) -> list[str]:
+Resolver = Callable[[str], "tuple[str, str | None]"]  # name → (canonical name, first address); no answer: (name, None)
+Reverse = Callable[[str], "str | None"]  # address → its PTR name, or None
+
+
+def expand_hostname(name: str, names: Krb5Names, use_dns: bool, resolver: Resolver | None = None,
+                    reverse: Reverse | None = None) -> str:
+    """The host name MIT krb5 puts into a host-based principal (lib/krb5/os/sn2princ.c expand_hostname).
+
+    With DNS: the forward lookup's canonical name (CNAMEs followed), then, with ``rdns``, the PTR name
+    of its first address. A single-label name that DNS did not change (no DNS, or no answer) gets
+    ``qualify_shortname`` (MIT 1.18 and later; unset: the first DNS search domain, "": none). The
+    result is lower case without a trailing dot. An address is never qualified (MIT would append the
+    suffix to a dot-less IPv6 literal; not modelled: no such SPN exists).
+
+    Args:
+        name: the host name or address as the client has it.
+        names: the krb5.conf settings (``qualify_shortname`` is read from it).
+        use_dns: canonicalise through DNS (dns_canonicalize_hostname true, or fallback's second try).
+        resolver: default :func:`forward_lookup`; reverse: default :func:`reverse_lookup`.
+
+    Returns:
+        The host part of the SPN.
+    """
+    given = name.lower().rstrip(".")
+    if is_ip(given):
+        if use_dns and names.rdns:
+            return (reverse or reverse_lookup)(given) or given
+        return given
+    result, answered = given, False
+    if use_dns:
+        canonical, address = (resolver or forward_lookup)(given)
+        answered = address is not None  # getaddrinfo's canonical name: the name itself when there is no CNAME
+        if address is not None:
+            result = (canonical or given).lower().rstrip(".")
+            back = (reverse or reverse_lookup)(address) if names.rdns else None
+            result = back.lower().rstrip(".") if back else result
+    if not answered and "." not in name:
+        suffix = _search_domain() if names.qualify_shortname is None else names.qualify_shortname.lower().strip(".")
+        result = "%s.%s" % (given, suffix) if suffix else given
+    return result
+
+
+def canonical_names(name: str, names: Krb5Names, resolver: Resolver | None = None,
+                    reverse: Reverse | None = None) -> list[str]:
     """The host names the client will try, in order (one, or two with ``fallback``).
+
+    ``fallback`` (sn2princ.c k5_canonprinc): the name without DNS first, then with DNS when that differs.
 
     Args:
         name: the override or target as configured.
         names: the krb5.conf settings.
-        resolver: name → (canonical name, first address); default getaddrinfo with AI_CANONNAME.
-        reverse: address → name; default gethostbyaddr.
+        resolver: name → (canonical name, first address); default :func:`forward_lookup`.
+        reverse: address → name; default :func:`reverse_lookup`.
+
+    Returns:
+        The host parts of the SPNs asked for, in order.
     """
-    given = name.lower().rstrip(".")
-    if names.canonicalize == "false" or is_ip(given):
-        if is_ip(given) and names.canonicalize != "false" and names.rdns:
-            back = (reverse or _reverse)(given)
-            return [back.lower()] if back else [given]
-        return [given]
-    canonical, address = (resolver or _resolve)(given)
-    chosen = canonical.lower().rstrip(".") if canonical else given
-    if names.rdns and address:
-        back = (reverse or _reverse)(address)
-        chosen = back.lower().rstrip(".") if back else chosen
-    if names.canonicalize == "fallback":
-        return [given] if chosen == given else [given, chosen]
-    return [chosen]
+    if names.canonicalize != "fallback":
+        return [expand_hostname(name, names, names.canonicalize == "true", resolver, reverse)]
+    first = expand_hostname(name, names, False, resolver, reverse)
+    second = expand_hostname(name, names, True, resolver, reverse)
+    return [first] if second == first else [first, second]
 
 
-def _resolve(name: str) -> tuple[str, str | None]:
+def kerberos_name(name: str, names: Krb5Names, resolver: Resolver | None = None,
+                  reverse: Reverse | None = None) -> tuple[str, str | None]:
+    """The name the SPN carries first, and the CNAME target the client did not follow (for the fix).
+
+    Args:
+        name, names, resolver, reverse: as :func:`canonical_names`.
+
+    Returns:
+        (the first of :func:`canonical_names`, the CNAME target of that name when the client asks for it
+        without following CNAMEs first (``false``, ``fallback``) and it differs, else None).
+    """
+    first = canonical_names(name, names, resolver, reverse)[0]
+    if names.canonicalize == "true" or is_ip(first):
+        return first, None
+    canonical, address = (resolver or forward_lookup)(first)
+    target = (canonical or "").lower().rstrip(".") if address is not None else ""
+    return first, (target if target and target != first else None)
+
+
+def forward_lookup(name: str) -> tuple[str, str | None]:
+    """getaddrinfo with AI_CANONNAME, as MIT's forward canonicalisation: (canonical name, first address).
+
+    Returns:
+        The canonical name in lower case without a trailing dot and the first address; (name, None) when
+        there is no answer.
+    """
     try:
         infos = socket.getaddrinfo(name, None, socket.AF_UNSPEC, socket.SOCK_STREAM, 0, socket.AI_CANONNAME)
-    except (socket.gaierror, UnicodeError):
+    except (OSError, UnicodeError):
         return name, None
-    canonical = next((i[3] for i in infos if i[3]), name)
-    return canonical, str(infos[0][4][0]) if infos else None
+    if not infos:
+        return name, None
+    canonical = next((str(i[3]) for i in infos if i[3]), name)
+    return canonical.lower().rstrip("."), str(infos[0][4][0])
 
 
-def _reverse(address: str) -> str | None:
+def reverse_lookup(address: str) -> str | None:
+    """The PTR name of an address (gethostbyaddr), lower case without a trailing dot; None: there is none."""
     try:
-        return socket.gethostbyaddr(address)[0]
+        return socket.gethostbyaddr(address)[0].lower().rstrip(".") or None
     except (OSError, UnicodeError):
         return None
+
+
+def _search_domain(path: str = "/etc/resolv.conf") -> str | None:
+    """The resolver's own domain, MIT's default ``qualify_shortname`` (k5_primary_domain: the resolver's defdname).
+
+    resolv.conf(5): ``domain`` and ``search`` exclude each other and the last of them wins; its first
+    entry is the domain.
+    """
+    found = None
+    try:
+        with open(path, encoding="utf-8", errors="replace") as handle:
+            for line in handle:
+                words = line.split()
+                if len(words) > 1 and words[0] in ("search", "domain"):
+                    found = words[1].rstrip(".").lower()
+    except OSError:
+        return None
+    return found
 
 
 @dataclass(frozen=True)

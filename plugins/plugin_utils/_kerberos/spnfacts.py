@@ -20,6 +20,7 @@ from ansible_collections.winauth.winrm.plugins.plugin_utils._findings.spn import
     UserFacts,
     alternatives_for,
 )
+from ansible_collections.winauth.winrm.plugins.plugin_utils._kerberos import names as _names
 from ansible_collections.winauth.winrm.plugins.plugin_utils._kerberos.names import ClientRequest
 from ansible_collections.winauth.winrm.plugins.plugin_utils._kerberos.predict import is_ip
 
@@ -34,14 +35,6 @@ def _addresses(name: str) -> set[str]:
         return set()
 
 
-def _canonical(name: str) -> str:
-    try:
-        infos = socket.getaddrinfo(name, None, socket.AF_UNSPEC, socket.SOCK_STREAM, 0, socket.AI_CANONNAME)
-    except (socket.gaierror, UnicodeError):
-        return name
-    return next((str(i[3]).lower().rstrip(".") for i in infos if i[3]), name)
-
-
 def find_computer(directory: SpnDirectory, request: ClientRequest, name: str, spn_owner: Owner | None) -> Owner | None:
     """The host's own computer account: by the name asked for, its canonical (CNAME) name, the inventory name.
 
@@ -53,7 +46,8 @@ def find_computer(directory: SpnDirectory, request: ClientRequest, name: str, sp
         tried.append(_by_name(directory, request.host))
         return next((c for c in tried if c is not None and c.account.dns_host_name
                      and name in _addresses(c.account.dns_host_name)), None)
-    for candidate in dict.fromkeys([name, _canonical(name), request.host.lower(), request.target.lower()]):
+    canonical = _names.forward_lookup(name)[0]
+    for candidate in dict.fromkeys([name, canonical, request.host.lower(), request.target.lower()]):
         if not is_ip(candidate):
             found = _by_name(directory, candidate)
             if found is not None:

@@ -1,13 +1,17 @@
-"""Name forms for the Kerberos prediction tests (branch predict, issue 9.4): DNS aliases and IP SPNs.
+"""DNS aliases and IP-address SPNs in the lab's AD: the one place that says how they are written.
 
-Added to a *running* lab DC over LDAPS as LAB\\Administrator, the way an admin would (a CNAME in
-the AD-integrated zone, ``setspn -S HTTP/<address> HOST$``), so no scenario file or offline
-setup step changes. Samba's internal DNS serves a dnsNode from sam.ldb on the next query, so
-an alias resolves at once inside the lab name space (labns.py).
+Two callers, one set of records: the domain build writes the scenario's ``spn_lab`` CNAMEs and IP
+SPNs into the stopped DC's database (winlab/spnlab.py, through SamDB), and the Kerberos prediction
+tests (branch predict, issue 9.4) add more to a *running* DC over LDAPS as LAB\\Administrator,
+the way an admin would (a CNAME in the AD-integrated zone, ``setspn -S HTTP/<address> HOST$``).
+Both write the LDIF made here. Samba's internal DNS serves a dnsNode from sam.ldb on the next
+query, so an alias added to a running DC resolves at once inside the lab name space (labns.py).
 
 A CNAME is stored as Windows stores it: a ``dnsNode`` under
 ``DC=<zone>,CN=MicrosoftDNS,DC=DomainDnsZones,<domain DN>`` whose ``dnsRecord`` is a
-DNS_RPC_RECORD (MS-DNSP 2.3.2.2) of type CNAME carrying a DNS_COUNT_NAME (MS-DNSP 2.3.2.2.2).
+DNS_RPC_RECORD (MS-DNSP 2.3.2.2) of type CNAME carrying a DNS_COUNT_NAME (MS-DNSP 2.3.2.2.2);
+the bytes equal Samba's own ``ndr_pack(CNAMERecord(target))`` (what ``samba-tool dns add``
+stores; checked against Samba 4.17).
 
     from winlab import dnsrecords
     dnsrecords.add_cname(lab, "web", "srv01.lab.test")       # web.lab.test -> srv01.lab.test
@@ -45,6 +49,24 @@ def cname_record(target: str, serial: int = 1, ttl: int = 900) -> bytes:
         + bytes(8) + data
 
 
+def zone_dn(dns_domain: str, base_dn: str) -> str:
+    """The DN of the domain's AD-integrated DNS zone (DomainDnsZones partition)."""
+    return "DC=%s,CN=MicrosoftDNS,DC=DomainDnsZones,%s" % (dns_domain, base_dn)
+
+
+def cname_ldif(alias: str, target: str, dns_domain: str, base_dn: str) -> str:
+    """LDIF adding ``<alias>.<dns_domain>`` as a CNAME of ``target`` (a dnsNode with one CNAME record)."""
+    record = base64.b64encode(cname_record(target)).decode()
+    return "dn: DC=%s,%s\nchangetype: add\nobjectClass: top\nobjectClass: dnsNode\ndnsRecord:: %s\n" % (
+        alias, zone_dn(dns_domain, base_dn), record)
+
+
+def spn_ldif(dn: str, spns: list[str]) -> str:
+    """LDIF adding ``spns`` to the account at ``dn`` (as ``setspn -S`` does; the DC checks uniqueness)."""
+    values = "".join("servicePrincipalName: %s\n" % spn for spn in spns)
+    return "dn: %s\nchangetype: modify\nadd: servicePrincipalName\n%s-\n" % (dn, values)
+
+
 def _domain(lab: Any) -> dict[str, Any]:
     domain: dict[str, Any] = lab._domain()
     return domain
@@ -68,22 +90,18 @@ def _ldapmodify(lab: Any, ldif: str) -> None:
 
 
 def add_cname(lab: Any, alias: str, target: str) -> str:
-    """Add ``<alias>.<domain>`` as a CNAME of ``target``; returns the alias's FQDN.
+    """Add ``<alias>.<domain>`` as a CNAME of ``target`` to the running DC; returns the alias's FQDN.
 
     Raises:
         DNSRecordError: the DC refused (e.g. the name exists already).
     """
     d = _domain(lab)
-    zone = d["dns_domain"]
-    dn = "DC=%s,DC=%s,CN=MicrosoftDNS,DC=DomainDnsZones,%s" % (alias, zone, d["base_dn"])
-    record = base64.b64encode(cname_record(target)).decode()
-    _ldapmodify(lab, "dn: %s\nchangetype: add\nobjectClass: top\nobjectClass: dnsNode\ndnsRecord:: %s\n"
-                % (dn, record))
-    return "%s.%s" % (alias, zone)
+    _ldapmodify(lab, cname_ldif(alias, target, d["dns_domain"], d["base_dn"]))
+    return "%s.%s" % (alias, d["dns_domain"])
 
 
 def add_spn(lab: Any, account: str, spn: str) -> None:
-    """Add ``spn`` to a computer account of the lab (``SRV05$``), as ``setspn -S`` would.
+    """Add ``spn`` to a computer account of the running lab DC (``SRV05$``), as ``setspn -S`` would.
 
     Raises:
         DNSRecordError: the DC refused (unknown account, the SPN exists elsewhere).
@@ -93,5 +111,4 @@ def add_spn(lab: Any, account: str, spn: str) -> None:
     if host is None:
         raise DNSRecordError("%s is not a computer account of the lab (have: %s)"
                              % (account, ", ".join(sorted(d["computers"]))))
-    _ldapmodify(lab, "dn: %s\nchangetype: modify\nadd: servicePrincipalName\nservicePrincipalName: %s\n-\n"
-                % (host["dn"], spn))
+    _ldapmodify(lab, spn_ldif(host["dn"], [spn]))

@@ -97,7 +97,7 @@ def build(scenario: Scenario, run_dir: Path, ca: CertificateAuthority, ca_file: 
     }
     summary = samba_dc.populate(lay, plan)
     # Branch spn (issue 9): CNAMEs, IP-address SPNs and planted duplicate SPNs (winlab/spnlab.py).
-    spn_lab = spnlab.apply(scenario, lay)
+    spn_lab = spnlab.apply(scenario, lay, summary["accounts"])
     timings["accounts"] = time.monotonic() - started
     client = clientconf.write(domain, run_dir)
     accounts = summary["accounts"]

@@ -17,6 +17,9 @@ does for an SPN held twice (KDC_ERR_S_PRINCIPAL_UNKNOWN).
 
 CNAMEs are written as dnsNode records (what ``samba-tool dns add … CNAME`` stores); the lab
 client's krb5.conf has ``dns_canonicalize_hostname = false``, so a client asks for the alias.
+The records and SPN changes are winlab/dnsrecords.py's LDIF, the same that the prediction tests
+send to a running DC: here applied through SamDB (checked like any write) and, for the planted
+duplicates, through ldbmodify on the raw partition file.
 """
 
 from __future__ import annotations
@@ -26,42 +29,24 @@ import subprocess
 from pathlib import Path
 from typing import Any
 
-from . import samba_dc
+from . import dnsrecords, samba_dc
 from .scenario import Scenario, _read
 
-# Runs under Samba's Python (samba_dc.SAMBA_PYTHON): CNAMEs and IP SPNs through SamDB (checked
-# like any write), in one transaction. Plan on stdin.
+# Runs under Samba's Python (samba_dc.SAMBA_PYTHON): dnsrecords' LDIF through SamDB (checked like any
+# write), in one transaction. Plan on stdin.
 _SAMDB_SCRIPT = r"""
 import json, sys
-import ldb, samba.auth, samba.param, samba.samdb
-from samba.ndr import ndr_pack
-from samba.provision.sambadns import CNAMERecord
+import samba.auth, samba.param, samba.samdb
 plan = json.load(sys.stdin)
 lp = samba.param.LoadParm(); lp.load(plan["smb_conf"])
 db = samba.samdb.SamDB(url=lp.samdb_url(), session_info=samba.auth.system_session(), lp=lp)
 db.transaction_start()
 try:
-    for alias, target in plan["cnames"].items():
-        zone = "DC=%s,CN=MicrosoftDNS,DC=DomainDnsZones,%s" % (plan["dns_domain"], db.domain_dn())
-        dn = ldb.Dn(db, "DC=%s,%s" % (alias, zone))
-        msg = ldb.Message(dn)
-        msg["objectClass"] = ["top", "dnsNode"]
-        msg["dnsRecord"] = ldb.MessageElement([ndr_pack(CNAMERecord(target))], ldb.FLAG_MOD_ADD, "dnsRecord")
-        db.add(msg)
-    for account, spns in plan["ip_spns"].items():
-        res = db.search(db.domain_dn(), scope=ldb.SCOPE_SUBTREE, expression="(sAMAccountName=%s)" % account)
-        msg = ldb.Message(res[0].dn)
-        msg["servicePrincipalName"] = ldb.MessageElement(spns, ldb.FLAG_MOD_ADD, "servicePrincipalName")
-        db.modify(msg)
-    dns = {}
-    for item in plan["duplicates"]:
-        res = db.search(db.domain_dn(), scope=ldb.SCOPE_SUBTREE, expression="(sAMAccountName=%s)" % item["account"])
-        dns[item["account"]] = str(res[0].dn)
+    db.modify_ldif(plan["ldif"])
 except BaseException:
     db.transaction_cancel()
     raise
 db.transaction_commit()
-json.dump({"dns": dns, "domain_dn": str(db.domain_dn())}, sys.stdout)
 """
 
 
@@ -98,28 +83,40 @@ def plan(scenario: Scenario) -> dict[str, Any]:
     return {"cnames": cnames, "ip_spns": ip_spns, "duplicates": duplicates, "dns_domain": domain.dns_domain}
 
 
-def apply(scenario: Scenario, lay: samba_dc.DCLayout) -> dict[str, Any]:
-    """Write the spn_lab records into the stopped DC's database; returns what was made (for hosts.json)."""
+def apply(scenario: Scenario, lay: samba_dc.DCLayout, accounts: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    """Write the spn_lab records into the stopped DC's database; returns what was made (for hosts.json).
+
+    Args:
+        scenario: the scenario (its ``spn_lab`` and domain).
+        lay: the DC's layout.
+        accounts: samba_setup's summary of the accounts made (sAMAccountName → dn, sid, uac).
+    """
     wanted = plan(scenario)
     if not wanted:
         return {}
+    assert scenario.domain is not None
+    base_dn = scenario.domain.base_dn
+    by_name = {name.lower(): entry["dn"] for name, entry in accounts.items()}
+    ldif = [dnsrecords.cname_ldif(alias, target, wanted["dns_domain"], base_dn)
+            for alias, target in wanted["cnames"].items()]
+    ldif += [dnsrecords.spn_ldif(by_name[account.lower()], spns) for account, spns in wanted["ip_spns"].items()]
     run = subprocess.run([samba_dc.SAMBA_PYTHON, "-c", _SAMDB_SCRIPT],
-                         input=json.dumps({**wanted, "smb_conf": str(lay.smb_conf)}), capture_output=True,
-                         text=True, timeout=120, check=False, env=samba_dc._samba_env())
+                         input=json.dumps({"ldif": "\n".join(ldif), "smb_conf": str(lay.smb_conf)}),
+                         capture_output=True, text=True, timeout=120, check=False, env=samba_dc._samba_env())
     if run.returncode != 0:
         raise SpnLabError(f"spn_lab: writing CNAMEs / IP SPNs failed: {run.stderr[-2000:]}")
-    found = json.loads(run.stdout)
-    partition = _partition_file(lay, found["domain_dn"])
+    # The duplicates go below the directory's checks, with the same LDIF (see the module docstring).
+    partition = _partition_file(lay, base_dn)
+    dn_of = {item["account"]: by_name[item["account"].lower()] for item in wanted["duplicates"]}
     for item in wanted["duplicates"]:
-        ldif = (f"dn: {found['dns'][item['account']]}\nchangetype: modify\nadd: servicePrincipalName\n"
-                f"servicePrincipalName: {item['spn']}\n")
-        done = subprocess.run(["ldbmodify", "-H", str(partition)], input=ldif, capture_output=True, text=True,
-                              timeout=60, check=False, env=samba_dc._samba_env())
+        done = subprocess.run(["ldbmodify", "-H", str(partition)],
+                              input=dnsrecords.spn_ldif(dn_of[item["account"]], [item["spn"]]), capture_output=True,
+                              text=True, timeout=60, check=False, env=samba_dc._samba_env())
         if done.returncode != 0:
             raise SpnLabError(f"spn_lab: planting {item['spn']} on {item['account']} in {partition} failed: "
                               f"{done.stdout}{done.stderr}")
     return {"cnames": wanted["cnames"], "ip_spns": wanted["ip_spns"],
-            "planted_duplicates": [{**d, "dn": found["dns"][d["account"]]} for d in wanted["duplicates"]]}
+            "planted_duplicates": [{**d, "dn": dn_of[d["account"]]} for d in wanted["duplicates"]]}
 
 
 def _partition_file(lay: samba_dc.DCLayout, domain_dn: str) -> Path:

@@ -10,11 +10,12 @@ from typing import Any
 import pytest
 
 from ansible_collections.winauth.winrm.plugins.plugin_utils._ad.accounts import ACCOUNT_ATTRIBUTES
+from ansible_collections.winauth.winrm.plugins.plugin_utils._ad.privilege import ldap_escape
 from ansible_collections.winauth.winrm.plugins.plugin_utils._kerberos import facts as _auth_facts
 from ansible_collections.winauth.winrm.plugins.plugin_utils._kerberos import kdc as _kerberos
+from ansible_collections.winauth.winrm.plugins.plugin_utils._kerberos import names as _names
 from ansible_collections.winauth.winrm.plugins.plugin_utils._kerberos.facts import (
     DirectoryFacts,
-    _escape,
     gather,
     resolves,
 )
@@ -69,7 +70,7 @@ def directory_of(*hosts: dict[str, Any], spns: dict[str, dict[str, Any]] | None 
     return FakeAD(table)
 
 
-# --------------------------------------------------------------------------- _escape / resolves
+# --------------------------------------------------------------------------- filter escaping / resolves
 
 
 @pytest.mark.parametrize(("value", "escaped"), [
@@ -84,7 +85,8 @@ def directory_of(*hosts: dict[str, Any], spns: dict[str, dict[str, Any]] | None 
     ("wïn01", "wïn01"),
 ])
 def test_escape(value: str, escaped: str) -> None:
-    assert _escape(value) == escaped
+    # DirectoryFacts escapes with _ad.privilege.ldap_escape (its own twin of it is gone)
+    assert ldap_escape(value) == escaped
 
 
 def test_resolves_ip_without_dns(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -369,26 +371,15 @@ def test_same_kdc_error_unmanaged_falls_back(kdc: Any, dns_names: list[str]) -> 
 # --------------------------------------------------------------------------- krb5.conf name rules (issue 9)
 
 
-REAL_LIBDEFAULTS = _auth_facts.krb5_libdefaults  # before no_real_dns patches it
-
-
 @pytest.fixture(autouse=True)
 def no_real_dns(monkeypatch: pytest.MonkeyPatch) -> None:
     """No test here asks a real resolver: the name rules see only what a test gives them."""
-    monkeypatch.setattr(_auth_facts, "_canonical", lambda name: None)
-    monkeypatch.setattr(_auth_facts, "_reverse", lambda address: None)
-    monkeypatch.setattr(_auth_facts, "krb5_libdefaults", lambda paths=None: {"dns_canonicalize_hostname": "false",
-                                                                             "qualify_shortname": ""})
+    monkeypatch.setattr(_names, "forward_lookup", lambda name: (name, None))
+    monkeypatch.setattr(_names, "reverse_lookup", lambda address: None)
+    monkeypatch.setattr(_names, "read_krb5_names", lambda path=None: _names.Krb5Names("false", qualify_shortname=""))
 
 
-def test_krb5_libdefaults_first_file_and_line_win(tmp_path: Any) -> None:
-    first = tmp_path / "a.conf"
-    first.write_text("[realms]\n dns_canonicalize_hostname = true\n[libdefaults]\n  # comment\n"
-                     "  dns_canonicalize_hostname = false\n rdns=false\n dns_canonicalize_hostname = true\n")
-    second = tmp_path / "b.conf"
-    second.write_text("[libdefaults]\nrdns = true\nqualify_shortname = lab.test\n")
-    found = REAL_LIBDEFAULTS("%s:%s:%s" % (first, tmp_path / "missing.conf", second))
-    assert found == {"dns_canonicalize_hostname": "false", "rdns": "false", "qualify_shortname": "lab.test"}
+# The krb5.conf reader itself (first file and line win) is tested in test_names.py, where it lives now.
 
 
 @pytest.mark.parametrize(("name", "libdefaults", "canonical", "reverse", "expected"), [
@@ -415,10 +406,24 @@ def test_krb5_libdefaults_first_file_and_line_win(tmp_path: Any) -> None:
 ])
 def test_kerberos_name(monkeypatch: pytest.MonkeyPatch, name: str, libdefaults: dict[str, str],
                        canonical: dict[str, str], reverse: dict[str, str], expected: tuple[str, str | None]) -> None:
-    monkeypatch.setattr(_auth_facts, "_canonical", canonical.get)
-    monkeypatch.setattr(_auth_facts, "_reverse", reverse.get)
-    monkeypatch.setattr(socket, "gethostbyname", lambda host: "192.0.2.10")
-    assert _auth_facts.kerberos_name(name, libdefaults) == expected
+    # gather() takes the name from _kerberos.names (one implementation with ad_spn_info's), fed this krb5.conf.
+    def forward(host: str) -> tuple[str, str | None]:
+        return (canonical[host], "192.0.2.10") if host in canonical else (host, None)
+
+    monkeypatch.setattr(_names, "forward_lookup", forward)
+    monkeypatch.setattr(_names, "reverse_lookup", reverse.get)
+    monkeypatch.setattr(_names, "read_krb5_names", lambda path=None: _names.Krb5Names.of(libdefaults, "test"))
+    monkeypatch.setattr(_auth_facts, "resolves", lambda host: True)
+    f = gather(name, ("ntlm",))
+    assert (f.kerberos_name, f.alias_of) == expected
+    assert _names.kerberos_name(name, _names.Krb5Names.of(libdefaults, "test")) == expected
+
+
+def test_short_name_qualified_when_dns_has_no_answer(monkeypatch: pytest.MonkeyPatch) -> None:
+    # MIT (sn2princ.c expand_hostname) qualifies a single-label name DNS did not canonicalise, also with
+    # dns_canonicalize_hostname = true: the old twin here kept "srv01" when the forward lookup failed.
+    names = _names.Krb5Names.of({"qualify_shortname": "lab.test"}, "test")
+    assert _names.kerberos_name("srv01", names) == ("srv01.lab.test", None)
 
 
 def _record(kind: int, data: bytes) -> str:
