@@ -11,7 +11,12 @@ from ansible.inventory.helpers import get_group_vars
 
 from ansible_collections.winauth.winrm.plugins.modules.winrm_info import ARGUMENT_SPEC
 from ansible_collections.winauth.winrm.plugins.plugin_utils._action import ActionContext, WSManAction
-from ansible_collections.winauth.winrm.plugins.plugin_utils._findings.engine import SEVERITIES, FleetNames, Scope, exceeds
+from ansible_collections.winauth.winrm.plugins.plugin_utils._findings.engine import (
+    SEVERITIES,
+    FleetNames,
+    Scope,
+    exceeds,
+)
 from ansible_collections.winauth.winrm.plugins.plugin_utils._findings.hardening import compliance
 from ansible_collections.winauth.winrm.plugins.plugin_utils._findings.host import evaluate
 from ansible_collections.winauth.winrm.plugins.plugin_utils._winrm.posture import Posture, gather

@@ -52,6 +52,7 @@ try:
     # codec. Ansible imports an action plugin in the process that forks a worker per host; loading
     # these here, once, instead of in every worker saves each host about 6 ms of CPU.
     import encodings.utf_16_le  # noqa: F401
+
     from cryptography.hazmat.backends.openssl import backend as _openssl_backend  # noqa: F401
 except ImportError:  # pragma: no cover - the auth libraries report it when they need it
     pass

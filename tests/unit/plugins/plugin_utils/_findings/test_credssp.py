@@ -7,7 +7,12 @@ from __future__ import annotations
 import pytest
 
 from ansible_collections.winauth.winrm.plugins.plugin_utils._findings import host
-from ansible_collections.winauth.winrm.plugins.plugin_utils._findings.engine import FleetNames, Scope, exceeds, same_host
+from ansible_collections.winauth.winrm.plugins.plugin_utils._findings.engine import (
+    FleetNames,
+    Scope,
+    exceeds,
+    same_host,
+)
 from ansible_collections.winauth.winrm.tests.unit.helpers import delegation, make_posture
 
 
