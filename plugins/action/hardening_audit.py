@@ -32,7 +32,7 @@ class ActionModule(WinrmInfo):
             profile=self._task.args.get("profile") or self._var(task_vars, "hardening_profile", "baseline"),
             fallback_transport=str(self._var(task_vars, "hardening_fallback_transport", "ntlm")),
             https_default_port=int(self._var(task_vars, "hardening_https_default_port", 5986)),
-            switches={c: self._var(task_vars, switch_var(c), True) for c in CONTROLS},
+            switches={c.id: self._var(task_vars, switch_var(c.id), True) for c in CONTROLS.values()},
             kerberos_ready=self._var(task_vars, "hardening_kerberos_ready", False),
             no_remote_shell_ok=self._var(task_vars, "hardening_no_remote_shell_ok", False),
         )

@@ -4,9 +4,12 @@
 
 from __future__ import annotations
 
+from types import SimpleNamespace
 from typing import Any
 
+from ansible_collections.winauth.winrm.plugins.action.hardening_audit import ActionModule
 from ansible_collections.winauth.winrm.plugins.action.hardening_report import records
+from ansible_collections.winauth.winrm.plugins.plugin_utils._findings.hardening import CONTROLS
 from ansible_collections.winauth.winrm.plugins.plugin_utils._report.audit import (
     Connection,
     Inputs,
@@ -37,7 +40,8 @@ def test_a_host_reached_with_basic_is_audited_over_the_fallback_on_the_same_chan
     assert tried.connections == (Connection("ntlm", "https", 5986), BASIC_HTTPS)  # the duplicate is dropped
     assert tried.from_basic and not tried.to_https
     # the Basic control off: nothing to switch away from
-    assert candidates(BASIC_HTTPS, Inputs(switches={"WINRM-SVC-BASIC": False}), winrm=True).connections == (BASIC_HTTPS,)
+    basic_off = Inputs(switches={"WINRM-SVC-BASIC": False})
+    assert candidates(BASIC_HTTPS, basic_off, winrm=True).connections == (BASIC_HTTPS,)
     # psrp: the inventory's connection only
     assert candidates(BASIC_HTTPS, Inputs(), winrm=False).connections == (BASIC_HTTPS,)
 
@@ -113,3 +117,15 @@ def test_the_report_reads_a_dotted_record_path_untemplated() -> None:
     assert found["h1"]["before"] == record["before"] and found["h1"]["patches"] == {
         "WINRM-SVC-BASIC": None, "WINRM-WINRS-SHELL": None}
     assert found["h2"] is None and found["gone"] is None
+
+
+def test_the_action_reads_one_switch_per_control_id_and_the_role_variables() -> None:
+    task_vars = {"hardening_winrm_svc_basic": False, "hardening_profile": "strict",
+                 "hardening_https_default_port": "5999", "hardening_listeners": "{{ not a switch }}"}
+    fake = SimpleNamespace(_task=SimpleNamespace(args={}),
+                           _var=lambda tv, name, default=None: tv.get(name, default))
+    inputs = ActionModule._inputs(fake, task_vars)  # type: ignore[arg-type]
+    assert set(inputs.switches or {}) == {c.id for c in CONTROLS.values()}
+    assert inputs.switches["WINRM-SVC-BASIC"] is False and not inputs.on("WINRM-SVC-BASIC")  # type: ignore[index]
+    assert inputs.on("WINRM-SVC-CBT") and inputs.profile == "strict" and inputs.https_default_port == 5999
+    assert inputs.fallback_transport == "ntlm" and inputs.no_remote_shell_ok is False
