@@ -67,6 +67,7 @@ class ActionModule(WinrmInfo):
                 break
         kept = audit.outcome(tried, attempts, inputs, check_mode=bool(self._task.check_mode))
         final = dict(attempts[-1])
+        final.pop("compliance", None)  # it is the record's "before": one copy to register and ship
         final["hardening"] = {
             **kept,
             "candidates": [c.as_dict() for c in tried.connections],

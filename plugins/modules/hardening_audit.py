@@ -67,11 +67,12 @@ EXAMPLES = r"""
 """
 
 RETURN = r"""
-compliance:
-  description: M(winauth.winrm.winrm_info)'s compliance table, from the connection that worked.
+ansible_facts:
+  description: M(winauth.winrm.winrm_info)'s C(winauth_winrm) fact, from the connection that worked. Its
+    RV(winauth.winrm.winrm_info#module:findings), RV(winauth.winrm.winrm_info#module:summary) and
+    RV(winauth.winrm.winrm_info#module:connection) come along too; its compliance table is RV(hardening.record.before).
   returned: success
-  type: list
-  elements: dict
+  type: dict
 hardening:
   description: What the role keeps from the audit.
   returned: always
@@ -106,17 +107,15 @@ hardening:
     exempt:
       description: Controls that do not apply to this host, with the reason.
       type: dict
-    notes:
-      description: What the report says about the connection (switches made, Kerberos missing).
-      type: list
-      elements: str
-    plan:
-      description: The filter C(winauth.winrm.hardening_plan) of the compliance table - C(todo), C(want), C(also),
-        C(skipped), C(gpo).
-      type: dict
     record:
-      description: The host's record of the fleet report - C(mode), C(before), C(after), C(plan), C(connection),
-        C(notes).
+      description:
+        - The host's record of the fleet report - C(mode) (report in check mode, apply otherwise), C(before)
+          (M(winauth.winrm.winrm_info)'s compliance table), C(plan) (the filter C(winauth.winrm.hardening_plan) of
+          it - C(todo), C(want), C(also), C(skipped), C(gpo)), C(connection) (winrm_info's, with
+          C(switched_from_basic) and C(switched_to_https)) and C(notes) (what the report says about the
+          connection - switches made, Kerberos missing).
+        - The role adds C(after), the compliance table of its re-audit, in apply mode.
+        - Null when no connection worked.
       type: dict
 msg:
   description: Why no connection worked (each connection's error).

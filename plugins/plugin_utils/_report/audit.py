@@ -138,9 +138,10 @@ def outcome(tried: Candidates, attempts: Sequence[Mapping[str, Any]], inputs: In
         ``winner`` (index, -1: none worked), ``connection`` (the winner's transport, scheme and
         port: what the role keeps for the rest of the play), ``switched`` (it is not the
         inventory's, the last candidate), ``switched_from_basic``,
-        ``switched_to_https``, ``kerberos_missing``, ``exempt``, ``notes``, ``plan`` and
-        ``record`` (the fleet report's per-host record: ``mode``, ``before``, ``after``,
-        ``plan``, ``connection``, ``notes``); without a winner ``plan`` and ``record`` are None.
+        ``switched_to_https``, ``kerberos_missing``, ``exempt`` and ``record`` (the fleet
+        report's per-host record: ``mode``, ``before`` - the compliance table -, ``plan``,
+        ``connection``, ``notes``; no ``after``: the role's re-audit adds it); without a winner
+        ``record`` is None.
     """
     winner = next((i for i, a in enumerate(attempts) if worked(a)), -1)
     kept = tried.connections[winner] if winner >= 0 else None
@@ -176,8 +177,7 @@ def outcome(tried: Candidates, attempts: Sequence[Mapping[str, Any]], inputs: In
         host_plan = plan(before.get("compliance"), inputs.switches or {}, exempt)
         record = {
             "mode": "report" if check_mode else "apply",
-            "before": before.get("compliance"),
-            "after": before.get("compliance"),  # apply mode: the role's re-audit replaces it
+            "before": before.get("compliance"),  # "after": the role's re-audit adds it in apply mode
             "plan": host_plan,
             "connection": {**before["connection"], "switched_from_basic": from_basic, "switched_to_https": to_https},
             "notes": notes,
@@ -190,7 +190,5 @@ def outcome(tried: Candidates, attempts: Sequence[Mapping[str, Any]], inputs: In
         "switched_to_https": to_https,
         "kerberos_missing": kerberos_missing,
         "exempt": exempt,
-        "notes": notes,
-        "plan": host_plan,
         "record": record,
     }
