@@ -27,13 +27,22 @@ class ActionModule(WinrmInfo):
             return default
         return self._templar.template(task_vars[name])
 
+    def _kerberos_ready(self, task_vars: dict[str, Any]) -> bool:
+        """hardening_kerberos_ready; unset: the host is in the winauth.winrm.ad inventory's kerberos_ready group."""
+        ready = self._var(task_vars, "hardening_kerberos_ready")
+        if ready is not None:
+            return audit.true(ready)
+        group = (task_vars.get("groups") or {}).get("kerberos_ready") or []
+        return task_vars.get("inventory_hostname") in group
+
     def _inputs(self, task_vars: dict[str, Any]) -> audit.Inputs:
+        profile = self._task.args.get("profile") or self._var(task_vars, "hardening_profile", "baseline")
         return audit.Inputs(
-            profile=self._task.args.get("profile") or self._var(task_vars, "hardening_profile", "baseline"),
+            profile=profile,
             fallback_transport=str(self._var(task_vars, "hardening_fallback_transport", "ntlm")),
             https_default_port=int(self._var(task_vars, "hardening_https_default_port", 5986)),
             switches={c.id: self._var(task_vars, switch_var(c.id), True) for c in CONTROLS.values()},
-            kerberos_ready=self._var(task_vars, "hardening_kerberos_ready", False),
+            kerberos_ready=profile == "strict" and self._kerberos_ready(task_vars),  # only strict requires it
             no_remote_shell_ok=self._var(task_vars, "hardening_no_remote_shell_ok", False),
         )
 

@@ -56,10 +56,11 @@ class Inputs:
 
     def on(self, control: str) -> bool:
         """The control's boolean (a control missing from the switches is on)."""
-        return _true((self.switches or {}).get(control, True))
+        return true((self.switches or {}).get(control, True))
 
 
-def _true(value: Any) -> bool:
+def true(value: Any) -> bool:
+    """A role variable's boolean (``"yes"``, ``"true"``, ``1`` ... as Ansible reads them)."""
     if isinstance(value, str):
         return value.strip().lower() in ("1", "true", "yes", "on", "y")
     return bool(value)
@@ -116,7 +117,7 @@ def candidates(inventory: Connection, inputs: Inputs, winrm: bool) -> Candidates
     ]
     unique = tuple(dict.fromkeys(tried))
     return Candidates(unique, from_basic, to_https,
-                      require_kerberos=winrm and inputs.profile == "strict" and _true(inputs.kerberos_ready))
+                      require_kerberos=winrm and inputs.profile == "strict" and true(inputs.kerberos_ready))
 
 
 def worked(result: Mapping[str, Any]) -> bool:
@@ -157,7 +158,7 @@ def outcome(tried: Candidates, attempts: Sequence[Mapping[str, Any]], inputs: In
         fb = inputs.fallback_transport
         exempt["WINRM-SVC-BASIC"] = ("Basic stays on so the controller keeps its way in: %s over the same channel "
                                      "failed (%s); make %s work, then re-run" % (fb, first, fb))
-    if not _true(inputs.no_remote_shell_ok):
+    if not true(inputs.no_remote_shell_ok):
         exempt["WINRM-WINRS-SHELL"] = ("Ansible's winrm and psrp connections run every module in a remote shell, "
                                        "so switching shells off leaves only the winauth.winrm WS-Man modules "
                                        "working; set hardening_no_remote_shell_ok: true to do it anyway")

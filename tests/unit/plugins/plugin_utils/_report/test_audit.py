@@ -119,13 +119,28 @@ def test_the_report_reads_a_dotted_record_path_untemplated() -> None:
     assert found["h2"] is None and found["gone"] is None
 
 
+def _inputs(**task_vars: Any) -> Inputs:
+    """The action's reading of the role variables, with each plain value as its own template."""
+    fake = SimpleNamespace(_task=SimpleNamespace(args={}), _var=lambda tv, name, default=None: tv.get(name, default))
+    fake._kerberos_ready = lambda tv: ActionModule._kerberos_ready(fake, tv)  # type: ignore[arg-type]
+    return ActionModule._inputs(fake, {"inventory_hostname": "h1", **task_vars})  # type: ignore[arg-type]
+
+
 def test_the_action_reads_one_switch_per_control_id_and_the_role_variables() -> None:
     task_vars = {"hardening_winrm_svc_basic": False, "hardening_profile": "strict",
                  "hardening_https_default_port": "5999", "hardening_listeners": "{{ not a switch }}"}
-    fake = SimpleNamespace(_task=SimpleNamespace(args={}),
-                           _var=lambda tv, name, default=None: tv.get(name, default))
-    inputs = ActionModule._inputs(fake, task_vars)  # type: ignore[arg-type]
+    inputs = _inputs(**task_vars)
     assert set(inputs.switches or {}) == {c.id for c in CONTROLS.values()}
     assert inputs.switches["WINRM-SVC-BASIC"] is False and not inputs.on("WINRM-SVC-BASIC")  # type: ignore[index]
     assert inputs.on("WINRM-SVC-CBT") and inputs.profile == "strict" and inputs.https_default_port == 5999
     assert inputs.fallback_transport == "ntlm" and inputs.no_remote_shell_ok is False
+
+
+def test_kerberos_ready_is_the_kerberos_ready_group_unless_set_and_read_only_in_strict() -> None:
+    inputs = _inputs
+    in_group = {"groups": {"kerberos_ready": ["h1"]}}
+    assert inputs(hardening_profile="strict", **in_group).kerberos_ready is True
+    assert inputs(hardening_profile="strict", hardening_kerberos_ready="no", **in_group).kerberos_ready is False
+    assert inputs(hardening_profile="strict", hardening_kerberos_ready=True).kerberos_ready is True
+    assert inputs(hardening_profile="strict").kerberos_ready is False
+    assert inputs(hardening_kerberos_ready=True, **in_group).kerberos_ready is False  # baseline never requires it
