@@ -12,9 +12,6 @@ from ansible_collections.winauth.winrm.plugins.plugin_utils._findings.hardening 
 from ansible_collections.winauth.winrm.plugins.plugin_utils._report import audit
 from ansible_collections.winauth.winrm.plugins.plugin_utils._report.fleet import switch_var
 
-# The winrm connection plugin options a candidate sets (the audit's own settings read them).
-_OPTIONS = ("transport", "scheme", "port")
-
 
 class ActionModule(WinrmInfo):
     """winrm_info over each candidate connection until one answers, then the role's plan and record."""
@@ -66,10 +63,9 @@ class ActionModule(WinrmInfo):
         tried = audit.candidates(inventory, inputs, winrm=short == "winrm")
         attempts: list[dict[str, Any]] = []
         for candidate in tried.connections:
-            if short == "winrm":
-                self._connection.set_option("transport", candidate.transport.split(","))
-                self._connection.set_option("scheme", candidate.scheme)
-                self._connection.set_option("port", candidate.port)
+            if short == "winrm":  # the audit's own settings read the connection plugin's options
+                for option, value in candidate.plugin_options().items():
+                    self._connection.set_option(option, value)
             result = super().run(tmp, task_vars)
             attempts.append(result)
             if audit.worked(result):

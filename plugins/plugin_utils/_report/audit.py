@@ -42,6 +42,10 @@ class Connection:
     def as_dict(self) -> dict[str, Any]:
         return {"transport": self.transport, "scheme": self.scheme, "port": self.port}
 
+    def plugin_options(self) -> dict[str, Any]:
+        """The winrm connection plugin's options for this connection (its ``transport`` is a list)."""
+        return {"transport": self.transport.split(","), "scheme": self.scheme, "port": self.port}
+
 
 @dataclass(frozen=True)
 class Inputs:

@@ -33,6 +33,8 @@ def test_the_inventory_connection_takes_the_winrm_plugin_defaults_and_the_role_f
     assert inventory_connection(None, None, None, "ntlm") == Connection("ntlm", "https", 5986)
     assert inventory_connection(["basic"], None, 5985, "ntlm") == Connection("basic", "http", 5985)
     assert inventory_connection("kerberos,ntlm", "https", "5986", "ntlm") == Connection("kerberos,ntlm", "https", 5986)
+    assert Connection("kerberos,ntlm", "https", 5986).plugin_options() == {
+        "transport": ["kerberos", "ntlm"], "scheme": "https", "port": 5986}
 
 
 def test_a_host_reached_with_basic_is_audited_over_the_fallback_on_the_same_channel_first() -> None:
