@@ -23,7 +23,7 @@ description:
     C(credssp_scoped_jump_hosts)) unless O(credssp_scope) is given. Outside the role, use
     M(winauth.winrm.winrm_info).
   - It changes nothing, so check mode (the role's report mode) runs it as is. It does not switch the play's
-    connection; the role does that (in apply mode) from RV(hardening.connection).
+    connection; the role does that from RV(hardening.connection) (for the rest of the play).
 options:
   profile:
     description: The hardening profile (M(winauth.winrm.winrm_info)'s O(winauth.winrm.winrm_info#module:profile)).
