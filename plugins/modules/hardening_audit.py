@@ -56,6 +56,8 @@ attributes:
 seealso:
   - module: winauth.winrm.winrm_info
   - module: winauth.winrm.hardening_report
+  - ref: ansible_collections.winauth.winrm.docsite.guides
+    description: The admin guides of winauth.winrm (hardening without lockout).
 author:
   - winauth.winrm contributors (@winauth)
 """
@@ -70,7 +72,7 @@ RETURN = r"""
 ansible_facts:
   description: M(winauth.winrm.winrm_info)'s C(winauth_winrm) fact, from the connection that worked. Its
     RV(winauth.winrm.winrm_info#module:findings), RV(winauth.winrm.winrm_info#module:summary) and
-    RV(winauth.winrm.winrm_info#module:connection) come along too; its compliance table is RV(hardening.record.before).
+    RV(winauth.winrm.winrm_info#module:connection) come along too; its compliance table is the C(before) of RV(hardening.record).
   returned: success
   type: dict
 hardening:
