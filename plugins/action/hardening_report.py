@@ -32,16 +32,47 @@ def _plain(value: Any) -> Any:
     return value
 
 
+def _host_vars(hostvars: Any, host: str) -> Mapping[str, Any] | None:
+    """A host's variables as stored, not templated (None: not an inventory host).
+
+    ansible-core's ``hostvars[host]`` templates each value read: for a registered audit result that
+    walks every leaf, a large share of the report's cost on a big fleet. The records are data the
+    play produced (registered results, set_fact values), so they are read as they are; a plain
+    mapping (tests) is read as is.
+    """
+    raw_get = getattr(hostvars, "raw_get", None)
+    try:
+        own = raw_get(host) if raw_get is not None else hostvars[host]
+    except KeyError:
+        return None
+    return own if isinstance(own, Mapping) else None
+
+
+def _lookup(own: Mapping[str, Any], path: str) -> Any:
+    """``hardening_before.hardening.record`` of a host's variables (None where a step is missing)."""
+    value: Any = own
+    for step in path.split("."):
+        if not isinstance(value, Mapping):
+            return None
+        value = value.get(step)
+    return value
+
+
 def records(hostvars: Any, hosts: list[str], record: str) -> dict[str, Any]:
-    """``{host: record with its patch results}`` from the play's host variables (None: never audited)."""
+    """``{host: record with its patch results}`` from the play's host variables (None: never audited).
+
+    Args:
+        hostvars: ansible-core's ``hostvars`` (or a mapping of host to its variables).
+        hosts: the hosts to report.
+        record: the variable holding each host's record, or a dotted path into one.
+    """
     found: dict[str, Any] = {}
     for host in hosts:
-        try:
-            own = hostvars[host]
-        except KeyError:
+        own = _host_vars(hostvars, host)
+        if own is None:
             found[host] = None
             continue
-        data = _plain(own.get(record))
+        data = _plain(_lookup(own, record))
         if isinstance(data, dict):
             controls = [row.get("control") for row in data.get("before") or [] if isinstance(row, dict)]
             data["patches"] = {c: _plain(own.get(patch_var(c))) for c in controls if isinstance(c, str)}

@@ -32,7 +32,9 @@ options:
     elements: str
   record:
     description:
-      - The host variable holding each host's record (set by the role) - C(mode), C(before) and C(after)
+      - The host variable holding each host's record (set by the role), or a dotted path into one (the role's
+        report mode reads C(hardening_before.hardening.record), the record M(winauth.winrm.hardening_audit)
+        returns) - C(mode), C(before) and C(after)
         (compliance tables of M(winauth.winrm.winrm_info)), C(plan) (filter C(winauth.winrm.hardening_plan)),
         C(connection) and C(notes).
       - The registered result of each control's patch task is read from C(hardening_patch_<control>).

@@ -78,26 +78,38 @@ def test_one_patch_task_per_enforceable_control_with_the_row_s_module_and_option
 
 def test_report_mode_reads_once_and_never_loads_the_patches() -> None:
     main = _load("tasks", "main.yml")
-    # report mode: one audit; the fallback audits and the patches are dynamic includes it never loads
-    assert [t["register"] for t in main if "winauth.winrm.winrm_info" in t] == ["hardening_audit_1"]
+    # report mode: one audit task per host (the fallback connections are tried inside it, only when the first
+    # fails); the patches are a dynamic include it never loads
+    audits = [t for t in main if "winauth.winrm.hardening_audit" in t or "winauth.winrm.winrm_info" in t]
+    assert [t["register"] for t in audits] == ["hardening_before"] and "winauth.winrm.hardening_audit" in audits[0]
+    assert not (ROLE / "tasks" / "fallback.yml").exists()
     includes = {t["ansible.builtin.include_tasks"]: t for t in main if "ansible.builtin.include_tasks" in t}
-    assert includes["fallback.yml"]["when"] == "hardening_winner < 0"
+    assert set(includes) == {"apply.yml"}
     assert "not ansible_check_mode" in includes["apply.yml"]["when"]
-    assert [t["register"] for t in _load("tasks", "fallback.yml") if "winauth.winrm.winrm_info" in t] == \
-        ["hardening_audit_2", "hardening_audit_3"]
+    # ... and report mode ends (a meta task: the controller evaluates it, no fork per host) before the include,
+    # after the report written once
+    ends = [i for i, t in enumerate(main) if t.get("ansible.builtin.meta") == "end_role"]
+    assert ends and all("ansible_check_mode" in main[i]["when"] for i in ends)
+    first_report = next(i for i, t in enumerate(main) if "winauth.winrm.hardening_report" in t)
+    assert main[first_report]["run_once"] is True and main[first_report]["when"] == "ansible_check_mode"
+    assert first_report < ends[0] and ends[-1] < list(main).index(includes["apply.yml"])
     apply = _load("tasks", "apply.yml")
-    assert apply[0]["ansible.builtin.import_tasks"] == "patch.yml" and apply[-1]["register"] == "hardening_after"
+    assert apply[0]["ansible.builtin.import_tasks"] == "patch.yml"
+    assert [t["register"] for t in apply if "register" in t][-1] == "hardening_after"
 
 
 def test_the_connection_a_hardened_host_accepts_is_tried_first_and_kept() -> None:
     main = _load("tasks", "main.yml")
-    first = next(t for t in main if t.get("register") == "hardening_audit_1")
-    assert first["vars"]["ansible_winrm_transport"] == "{{ hardening_candidates[0].transport }}"
-    assert first["ignore_unreachable"] is True
+    first = next(t for t in main if t.get("register") == "hardening_before")
+    # the audit sets the connection per candidate itself (no task vars to override, no recursion)
+    assert "vars" not in first and "ignore_errors" not in first
     keep = next(t for t in main if "ansible_winrm_transport" in (t.get("ansible.builtin.set_fact") or {}))
     facts = keep["ansible.builtin.set_fact"]
     assert facts["ansible_winrm_transport"] == "{{ hardening_candidates[hardening_winner].transport }}"
     assert "hardening_plan" in facts  # planned from the same (pre-switch) view
+    assert _load("vars", "main.yml")["hardening_candidates"] == "{{ hardening_before.hardening.candidates }}"
+    # report mode keeps the switched connection too (the end_role before it spares the hosts that kept theirs)
+    assert "when" not in keep
     names = [t["name"] for t in _patches()]
     assert names.index(next(n for n in names if n.startswith("WINRM-SVC-KERBEROS"))) < \
         names.index(next(n for n in names if n.startswith("WINRM-SVC-BASIC")))
