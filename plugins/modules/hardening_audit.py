@@ -72,7 +72,8 @@ RETURN = r"""
 ansible_facts:
   description: M(winauth.winrm.winrm_info)'s C(winauth_winrm) fact, from the connection that worked. Its
     RV(winauth.winrm.winrm_info#module:findings), RV(winauth.winrm.winrm_info#module:summary) and
-    RV(winauth.winrm.winrm_info#module:connection) come along too; its compliance table is the C(before) of RV(hardening.record).
+    RV(winauth.winrm.winrm_info#module:connection) come along too; its compliance table is the C(before)
+    of RV(hardening.record).
   returned: success
   type: dict
 hardening:
