@@ -14,15 +14,15 @@ description:
     C(winauth.winrm.auth_plan) lookup; a key whose value would be its default is left out, so write
     C(winauth_ad.fix | default({})).
   - "Always present: C(predicted_protocol) (C(kerberos), C(ntlm), ..., C(fail)), C(prediction_reason), C(spn_status)
-    (C(ok), C(missing), C(collision), C(duplicate)), C(dn), and the flags C(disabled), C(domain_controller),
+    (C(ok), C(missing), C(collision), C(duplicate)), and the flags C(disabled), C(domain_controller),
     C(unconstrained_delegation), C(protocol_transition), C(resource_based_delegation), C(sensitive) (cannot be
     delegated), C(protected_users)."
   - "Present when not empty (the default in brackets): C(spn_owner) [none] the account the KDC finds for the SPN,
     C(spn_holders) [[]] every account holding it, C(fix) [{}] the connection variables that make the prediction
     succeed, C(delegation_findings) [[]], C(constrained_delegation_to) [[]] the SPNs it may delegate to."
-  - "With O(account_facts) also: C(sam_account_name), C(dns_host_name) (the inventory host name), C(spn) (the SPN the
-    prediction asks for, O(service)/host name), C(spns) (every SPN of the account), C(supported_enctypes), and
-    every key above even when it holds its default."
+  - "With O(account_facts) also the account's attributes: C(dn), C(sam_account_name), C(dns_host_name) (the inventory
+    host name), C(spns) (every SPN of the account), C(supported_enctypes), and C(spn) (the SPN the prediction asks
+    for, O(service)/host name); and every key above even when it holds its default."
   - "Groups: C(kerberos_ready), C(spn_missing), C(spn_collision), C(spn_duplicate) (the SPN is held by two
     or more accounts), C(unconstrained_delegation), C(disabled), plus whatever O(groups), O(keyed_groups) and
     O(compose) build."
@@ -57,7 +57,7 @@ options:
     default: HTTP
   account_facts:
     description:
-      - Add the account's own attributes to C(winauth_ad) (its SPNs, encryption types, sAMAccountName) and keep
+      - Add the account's own attributes to C(winauth_ad) (its DN, sAMAccountName, SPNs, encryption types) and keep
         the keys that hold their default value, as version 0.2.0 did.
       - Off by default because ansible-core handles every value of every host's variables several times (once to
         store it, once per C(ansible-inventory --list) or play); over 10,000 hosts these attributes made the
@@ -110,9 +110,9 @@ from ansible_collections.winauth.winrm.plugins.plugin_utils._wsman.settings impo
 
 STATUS_GROUPS = ("kerberos_ready", "spn_missing", "spn_collision", "spn_duplicate", "unconstrained_delegation",
                  "disabled")
-# Keys of winauth_ad that only account_facts adds: the account's raw attributes, and two values derived from the
+# Keys of winauth_ad that only account_facts adds: the account's attributes, and two values derived from the
 # host name (dns_host_name is the host name; spn is <service>/<host name>).
-ACCOUNT_FACTS = frozenset({"sam_account_name", "dns_host_name", "spn", "spns", "supported_enctypes"})
+ACCOUNT_FACTS = frozenset({"dn", "sam_account_name", "dns_host_name", "spn", "spns", "supported_enctypes"})
 # Keys left out while they hold these values (most hosts): every value costs ansible-core per host, several times.
 DEFAULTS: dict[str, Any] = {"spn_owner": None, "spn_holders": [], "fix": {}, "delegation_findings": [],
                             "constrained_delegation_to": []}

@@ -28,6 +28,7 @@ import argparse
 import contextlib
 import json
 import os
+import resource
 import subprocess
 import sys
 import time
@@ -80,14 +81,22 @@ def install_peer(wheel: str | None) -> str:
     return str(json.loads(manifest.read_text(encoding="utf-8"))["collection_info"]["version"])
 
 
+CPU: dict[str, float] = {}  # CPU seconds of the last in_lab command (and its children): less hit by load than wall
+
+
 def in_lab(lab: Lab, *cmd: str, peer: bool = False) -> tuple[float, subprocess.CompletedProcess[str]]:
+    """Run ``cmd`` in the lab name space; returns its wall seconds (CPU["last"]: its CPU seconds) and result."""
     labns = [sys.executable, str(ROOT / "tests" / "lab" / "labns.py"), "--dir", str(lab.dir), "--"]
     env = dict(os.environ)
     if peer:  # only the peer's runs see microsoft.ad
         env["ANSIBLE_COLLECTIONS_PATH"] = "%s:%s" % (env.get("ANSIBLE_COLLECTIONS_PATH", ""), PEER_PATH)
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     proc = subprocess.run([*labns, *cmd], capture_output=True, text=True, check=False, env=env)
-    return time.perf_counter() - start, proc
+    seconds = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    CPU["last"] = after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime
+    return seconds, proc
 
 
 POPULATED = "bench-populated.json"  # in the run dir: how many BENCH computers the running DC holds
@@ -178,6 +187,8 @@ def main() -> None:
     parser.add_argument("--dir", default=str(ROOT / ".lab-adbench"))
     parser.add_argument("--ansible-wheel", help="an ansible-*.whl to take microsoft.ad from (default: pip download)")
     parser.add_argument("--profile", help="also run our inventory once under cProfile, stats to this file")
+    parser.add_argument("--rounds", type=int, default=2,
+                        help="runs of each, alternating (the minimum counts; more when the machine is loaded)")
     parser.add_argument("--keep", action="store_true",
                         help="reuse the lab running in --dir (and its computers), leave it running at the end")
     args = parser.parse_args()
@@ -204,9 +215,11 @@ def main() -> None:
                       "-w", d["admin"]["password"], "-E", "pr=1000/noprompt", "-b", d["base_dn"], base_filter,
                       *ACCOUNT_ATTRIBUTES]
         plugin_times, peer_times, raw_times, floor_times, hosts, peer_hosts = [], [], [], [], 0, 0
-        ours_vars = peer_vars = 0
+        ours_vars = peer_vars = size_ours = size_theirs = 0
         peer_floor_times: list[float] = []
-        for _round in range(2):
+        plugin_cpu: list[float] = []
+        peer_cpu: list[float] = []
+        for _round in range(args.rounds):
             seconds, proc = in_lab(lab, "ansible-inventory", "-i", str(inv), "--list")
             if proc.returncode != 0:
                 raise SystemExit("ansible-inventory failed: " + proc.stderr[-2000:])
@@ -215,6 +228,8 @@ def main() -> None:
             ours_vars = max(len(v) for v in ours["_meta"]["hostvars"].values())
             ours_groups = sorted(g for g in ours if g not in ("_meta", "all", "ungrouped"))
             plugin_times.append(seconds)
+            plugin_cpu.append(CPU["last"])
+            size_ours = len(proc.stdout)
             floor_times.append(floor(lab, "ours", proc.stdout))
             seconds, proc = in_lab(lab, "ansible-inventory", "-i", str(peer_inv), "--list", peer=True)
             if proc.returncode != 0:
@@ -224,6 +239,8 @@ def main() -> None:
             peer_vars = max(len(v) for v in theirs["_meta"]["hostvars"].values())
             peer_groups = sorted(g for g in theirs if g not in ("_meta", "all", "ungrouped"))
             peer_times.append(seconds)
+            peer_cpu.append(CPU["last"])
+            size_theirs = len(proc.stdout)
             peer_floor_times.append(floor(lab, "theirs", proc.stdout))
             seconds, proc = in_lab(lab, *ldapsearch)
             if proc.returncode != 0:
@@ -249,7 +266,12 @@ def main() -> None:
           % (our_floor, ", ".join("%.2f" % t for t in floor_times)))
     print("ansible-core floor, their vars %.2f s  (runs: %s)"
           % (peer_floor, ", ".join("%.2f" % t for t in peer_floor_times)))
-    print("ratio ours / microsoft.ad.ldap %.2f  (target <= 1.0)" % (plugin / peer))
+    print("  --list output                ours %.1f MB, theirs %.1f MB" % (size_ours / 1e6, size_theirs / 1e6))
+    print("  CPU seconds (client side)    ours %.2f (runs: %s), theirs %.2f (runs: %s)"
+          % (min(plugin_cpu), ", ".join("%.2f" % t for t in plugin_cpu),
+             min(peer_cpu), ", ".join("%.2f" % t for t in peer_cpu)))
+    print("ratio ours / microsoft.ad.ldap %.2f  (target <= 1.0; CPU %.2f)" % (plugin / peer,
+                                                                                min(plugin_cpu) / min(peer_cpu)))
     print("ratio plugin / ldapsearch      %.2f  (target <= 2)" % (plugin / raw))
     print("ratio plugin / ansible floor   %.2f  (what the plugin itself adds)" % (plugin / our_floor))
     print("LDAP + plugin work, ours       %.2f s  (run minus the floor for the same output)" % (plugin - our_floor))

@@ -167,7 +167,7 @@ def test_host_variable_loses_nothing_but_account_facts_and_defaults(case: str) -
     for key, value in record.items():
         if key not in ACCOUNT_FACTS:
             assert var[key] == value if key in var else (key in DEFAULTS and value == DEFAULTS[key]), key
-    assert {"predicted_protocol", "prediction_reason", "spn_status", "dn", "disabled", "domain_controller",
+    assert {"predicted_protocol", "prediction_reason", "spn_status", "disabled", "domain_controller",
             "unconstrained_delegation", "protocol_transition", "resource_based_delegation", "sensitive",
             "protected_users"} <= set(var)
 
