@@ -13,13 +13,14 @@ description:
   - Adds the C(winauth_ad) variable, the host's Kerberos posture from the same rules as the
     C(winauth.winrm.auth_plan) lookup; a key whose value would be its default is left out, so write
     C(winauth_ad.fix | default({})).
-  - "Always present: C(predicted_protocol) (C(kerberos), C(ntlm), ..., C(fail)), C(prediction_reason), C(spn_status)
-    (C(ok), C(missing), C(collision), C(duplicate)), and the flags C(disabled), C(domain_controller),
-    C(unconstrained_delegation), C(protocol_transition), C(resource_based_delegation), C(sensitive) (cannot be
-    delegated), C(protected_users)."
-  - "Present when not empty (the default in brackets): C(spn_owner) [none] the account the KDC finds for the SPN,
-    C(spn_holders) [[]] every account holding it, C(fix) [{}] the connection variables that make the prediction
-    succeed, C(delegation_findings) [[]], C(constrained_delegation_to) [[]] the SPNs it may delegate to."
+  - "Always present: C(predicted_protocol) (C(kerberos), C(ntlm), C(credssp), C(basic), C(certificate) or C(fail)),
+    C(prediction_reason), C(spn_status) (C(ok), C(missing), C(collision) or C(duplicate))."
+  - "Present only when true (default false, so write C(winauth_ad.disabled | default(false))): the flags
+    C(disabled), C(domain_controller), C(unconstrained_delegation), C(protocol_transition),
+    C(resource_based_delegation), C(sensitive) (cannot be delegated), C(protected_users)."
+  - "Present only when not empty (the default in brackets): C(spn_owner) [none] the account the KDC finds for the
+    SPN, C(spn_holders) [[]] every account holding it, C(fix) [{}] the connection variables that make the
+    prediction succeed, C(delegation_findings) [[]], C(constrained_delegation_to) [[]] the SPNs it may delegate to."
   - "With O(account_facts) also the account's attributes: C(dn), C(sam_account_name), C(dns_host_name) (the inventory
     host name), C(spns) (every SPN of the account), C(supported_enctypes), and C(spn) (the SPN the prediction asks
     for, O(service)/host name); and every key above even when it holds its default."
@@ -96,6 +97,7 @@ from typing import Any
 
 from ansible.errors import AnsibleParserError
 from ansible.plugins.inventory import BaseInventoryPlugin, Cacheable, Constructable
+from ansible.template import trust_as_template
 
 from ansible_collections.winauth.winrm.plugins.plugin_utils._ad.accounts import (
     COMPUTER_ATTRIBUTES,
@@ -113,9 +115,19 @@ STATUS_GROUPS = ("kerberos_ready", "spn_missing", "spn_collision", "spn_duplicat
 # Keys of winauth_ad that only account_facts adds: the account's attributes, and two values derived from the
 # host name (dns_host_name is the host name; spn is <service>/<host name>).
 ACCOUNT_FACTS = frozenset({"dn", "sam_account_name", "dns_host_name", "spn", "spns", "supported_enctypes"})
+FLAGS = ("disabled", "domain_controller", "unconstrained_delegation", "protocol_transition",
+         "resource_based_delegation", "sensitive", "protected_users")
 # Keys left out while they hold these values (most hosts): every value costs ansible-core per host, several times.
 DEFAULTS: dict[str, Any] = {"spn_owner": None, "spn_holders": [], "fix": {}, "delegation_findings": [],
-                            "constrained_delegation_to": []}
+                            "constrained_delegation_to": [], **dict.fromkeys(FLAGS, False)}
+# Values this plugin's own rules choose from, never text from the directory: no template syntax, so they are set
+# trusted (plain strings in --list). Every other string stays untrusted, as ansible-core makes inventory data, so
+# nothing an account's attributes say is ever templated; ansible-core wraps each untrusted string of each host
+# ({"__ansible_unsafe": ...}) when it serialises them.
+VOCABULARY: dict[str, frozenset[str]] = {
+    "predicted_protocol": frozenset({"kerberos", "ntlm", "credssp", "basic", "certificate", "fail"}),
+    "spn_status": frozenset({"ok", "missing", "collision", "duplicate"}),
+}
 
 
 @functools.lru_cache(maxsize=8)
@@ -159,10 +171,13 @@ def host_variable(record: Mapping[str, Any]) -> dict[str, Any]:
         record: a host_record (plus ``raw`` when the attributes option is set, which is kept).
 
     Returns:
-        A new dict; ``record`` is not changed.
+        A new dict (``predicted_protocol`` and ``spn_status`` trusted when in VOCABULARY); ``record`` is not changed.
     """
-    return {k: v for k, v in record.items()
-            if k not in ACCOUNT_FACTS and not (k in DEFAULTS and v == DEFAULTS[k])}
+    var = {k: v for k, v in record.items() if k not in ACCOUNT_FACTS and not (k in DEFAULTS and v == DEFAULTS[k])}
+    for key, words in VOCABULARY.items():
+        if var.get(key) in words:  # anything else (never expected) stays untrusted
+            var[key] = trust_as_template(var[key])
+    return var
 
 
 class InventoryModule(ADPluginBase, BaseInventoryPlugin, Constructable, Cacheable):

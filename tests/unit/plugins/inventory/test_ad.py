@@ -6,12 +6,15 @@ import copy
 from typing import Any
 
 import pytest
+from ansible.template import is_trusted_as_template
 
 from ansible_collections.winauth.winrm.plugins.inventory.ad import (
     ACCOUNT_FACTS,
     DEFAULTS,
     DOCUMENTATION,
+    FLAGS,
     STATUS_GROUPS,
+    VOCABULARY,
     host_record,
     host_variable,
 )
@@ -167,9 +170,10 @@ def test_host_variable_loses_nothing_but_account_facts_and_defaults(case: str) -
     for key, value in record.items():
         if key not in ACCOUNT_FACTS:
             assert var[key] == value if key in var else (key in DEFAULTS and value == DEFAULTS[key]), key
-    assert {"predicted_protocol", "prediction_reason", "spn_status", "disabled", "domain_controller",
-            "unconstrained_delegation", "protocol_transition", "resource_based_delegation", "sensitive",
-            "protected_users"} <= set(var)
+    assert {"predicted_protocol", "prediction_reason", "spn_status"} <= set(var)
+    for key in VOCABULARY:  # the plugin's own words are trusted; everything else stays as ansible-core makes it
+        assert is_trusted_as_template(var[key])
+    assert not any(is_trusted_as_template(v) for k, v in var.items() if k not in VOCABULARY)
 
 
 def test_host_variable_keeps_what_is_not_default() -> None:
@@ -180,6 +184,7 @@ def test_host_variable_keeps_what_is_not_default() -> None:
         "svc_iis", ["svc_iis"], {"ansible_winrm_service": "WSMAN"})
     assert [f["id"] for f in delegation["delegation_findings"]] == ["DELEG-UNCONSTRAINED"]
     assert delegation["disabled"] is True and delegation["unconstrained_delegation"] is True
+    assert not set(FLAGS) & set(healthy)  # false flags are left out
     raw = host_variable({**host_record(WIN02, {}, "HTTP", "kerberos"), "raw": {"cn": ["WIN02"]}})
     assert raw["raw"] == {"cn": ["WIN02"]}
 
