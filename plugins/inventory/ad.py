@@ -13,8 +13,9 @@ description:
   - Adds the C(winauth_ad) variable, the host's Kerberos posture from the same rules as the
     C(winauth.winrm.auth_plan) lookup; a key whose value would be its default is left out, so write
     C(winauth_ad.fix | default({})).
-  - "Always present: C(predicted_protocol) (C(kerberos), C(ntlm), C(credssp), C(basic), C(certificate) or C(fail)),
-    C(prediction_reason), C(spn_status) (C(ok), C(missing), C(collision) or C(duplicate))."
+  - "Always present: C(predicted_protocol) (C(kerberos), C(ntlm), C(credssp), C(basic), C(certificate) or C(fail))
+    and C(spn_status) (C(ok), C(missing), C(collision) or C(duplicate)); C(prediction_reason) too, unless it would
+    only say C(Kerberos to <spn>) (plain Kerberos to O(service)/host name, nothing to add)."
   - "Present only when true (default false, so write C(winauth_ad.disabled | default(false))): the flags
     C(disabled), C(domain_controller), C(unconstrained_delegation), C(protocol_transition),
     C(resource_based_delegation), C(sensitive) (cannot be delegated), C(protected_users)."
@@ -124,6 +125,8 @@ DEFAULTS: dict[str, Any] = {"spn_owner": None, "spn_holders": [], "fix": {}, "de
 # trusted (plain strings in --list). Every other string stays untrusted, as ansible-core makes inventory data, so
 # nothing an account's attributes say is ever templated; ansible-core wraps each untrusted string of each host
 # ({"__ansible_unsafe": ...}) when it serialises them.
+# The reason of a plain Kerberos prediction: no more than predicted_protocol and the SPN say, so left out.
+PLAIN_KERBEROS = "Kerberos to %s"
 VOCABULARY: dict[str, frozenset[str]] = {
     "predicted_protocol": frozenset({"kerberos", "ntlm", "credssp", "basic", "certificate", "fail"}),
     "spn_status": frozenset({"ok", "missing", "collision", "duplicate"}),
@@ -167,6 +170,8 @@ def host_record(account: Account, owners: Mapping[str, Account | list[Account]],
 def host_variable(record: Mapping[str, Any]) -> dict[str, Any]:
     """The ``winauth_ad`` variable without ``account_facts``: ``record`` less ACCOUNT_FACTS and keys at their DEFAULTS.
 
+    A plain Kerberos ``prediction_reason`` (PLAIN_KERBEROS) is left out too.
+
     Args:
         record: a host_record (plus ``raw`` when the attributes option is set, which is kept).
 
@@ -174,6 +179,8 @@ def host_variable(record: Mapping[str, Any]) -> dict[str, Any]:
         A new dict (``predicted_protocol`` and ``spn_status`` trusted when in VOCABULARY); ``record`` is not changed.
     """
     var = {k: v for k, v in record.items() if k not in ACCOUNT_FACTS and not (k in DEFAULTS and v == DEFAULTS[k])}
+    if var.get("prediction_reason") == PLAIN_KERBEROS % record.get("spn"):
+        del var["prediction_reason"]
     for key, words in VOCABULARY.items():
         if var.get(key) in words:  # anything else (never expected) stays untrusted
             var[key] = trust_as_template(var[key])

@@ -13,6 +13,7 @@ from ansible_collections.winauth.winrm.plugins.inventory.ad import (
     DEFAULTS,
     DOCUMENTATION,
     FLAGS,
+    PLAIN_KERBEROS,
     STATUS_GROUPS,
     VOCABULARY,
     host_record,
@@ -169,8 +170,9 @@ def test_host_variable_loses_nothing_but_account_facts_and_defaults(case: str) -
     assert not set(var) & ACCOUNT_FACTS
     for key, value in record.items():
         if key not in ACCOUNT_FACTS:
-            assert var[key] == value if key in var else (key in DEFAULTS and value == DEFAULTS[key]), key
-    assert {"predicted_protocol", "prediction_reason", "spn_status"} <= set(var)
+            default = PLAIN_KERBEROS % record["spn"] if key == "prediction_reason" else DEFAULTS.get(key, KeyError)
+            assert var[key] == value if key in var else value == default, key
+    assert {"predicted_protocol", "spn_status"} <= set(var)
     for key in VOCABULARY:  # the plugin's own words are trusted; everything else stays as ansible-core makes it
         assert is_trusted_as_template(var[key])
     assert not any(is_trusted_as_template(v) for k, v in var.items() if k not in VOCABULARY)
@@ -185,13 +187,16 @@ def test_host_variable_keeps_what_is_not_default() -> None:
     assert [f["id"] for f in delegation["delegation_findings"]] == ["DELEG-UNCONSTRAINED"]
     assert delegation["disabled"] is True and delegation["unconstrained_delegation"] is True
     assert not set(FLAGS) & set(healthy)  # false flags are left out
+    assert "prediction_reason" not in healthy and "prediction_reason" not in own  # plain Kerberos to the SPN
+    assert "0x80090322" in collision["prediction_reason"]
+    assert "disabled" in delegation["prediction_reason"]
     raw = host_variable({**host_record(WIN02, {}, "HTTP", "kerberos"), "raw": {"cn": ["WIN02"]}})
     assert raw["raw"] == {"cn": ["WIN02"]}
 
 
 def test_every_key_of_the_variable_is_documented() -> None:
     record = host_record(WIN02, {}, "HTTP", "kerberos")
-    assert set(record) == set(host_variable(record)) | ACCOUNT_FACTS | set(DEFAULTS)
+    assert set(record) == set(host_variable(record)) | ACCOUNT_FACTS | set(DEFAULTS) | {"prediction_reason"}
     for key in record:
         assert "C(%s)" % key in DOCUMENTATION, key
     assert "C(winauth_ad.raw)" in DOCUMENTATION
