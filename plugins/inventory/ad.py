@@ -10,8 +10,21 @@ version_added: 0.2.0
 description:
   - Reads computer accounts from Active Directory over LDAP (paged) and adds each as a host with
     C(ansible_host) set to its C(dNSHostName).
-  - Adds the C(winauth_ad) variable (SPNs, SPN status, delegation flags, disabled, encryption types) and the
-    predicted WinRM protocol with its reason, from the same rules as the C(winauth.winrm.auth_plan) lookup.
+  - Adds the C(winauth_ad) variable, the host's Kerberos posture from the same rules as the
+    C(winauth.winrm.auth_plan) lookup; a key whose value would be its default is left out, so write
+    C(winauth_ad.fix | default({})).
+  - "Always present: C(predicted_protocol) (C(kerberos), C(ntlm), C(credssp), C(basic), C(certificate) or C(fail))
+    and C(spn_status) (C(ok), C(missing), C(collision) or C(duplicate)); C(prediction_reason) too, unless it would
+    only say C(Kerberos to <spn>) (plain Kerberos to O(service)/host name, nothing to add)."
+  - "Present only when true (default false, so write C(winauth_ad.disabled | default(false))): the flags
+    C(disabled), C(domain_controller), C(unconstrained_delegation), C(protocol_transition),
+    C(resource_based_delegation), C(sensitive) (cannot be delegated), C(protected_users)."
+  - "Present only when not empty (the default in brackets): C(spn_owner) [none] the account the KDC finds for the
+    SPN, C(spn_holders) [[]] every account holding it, C(fix) [{}] the connection variables that make the
+    prediction succeed, C(delegation_findings) [[]], C(constrained_delegation_to) [[]] the SPNs it may delegate to."
+  - "With O(account_facts) also the account's attributes: C(dn), C(sam_account_name), C(dns_host_name) (the inventory
+    host name), C(spns) (every SPN of the account), C(supported_enctypes), and C(spn) (the SPN the prediction asks
+    for, O(service)/host name); and every key above even when it holds its default."
   - "Groups: C(kerberos_ready), C(spn_missing), C(spn_collision), C(spn_duplicate) (the SPN is held by two
     or more accounts), C(unconstrained_delegation), C(disabled), plus whatever O(groups), O(keyed_groups) and
     O(compose) build."
@@ -44,6 +57,16 @@ options:
     description: The SPN service class the prediction assumes (C(ansible_winrm_service)).
     type: str
     default: HTTP
+  account_facts:
+    description:
+      - Add the account's own attributes to C(winauth_ad) (its DN, sAMAccountName, SPNs, encryption types) and keep
+        the keys that hold their default value, as version 0.2.0 did.
+      - Off by default because ansible-core handles every value of every host's variables several times (once to
+        store it, once per C(ansible-inventory --list) or play); over 10,000 hosts these attributes made the
+        inventory several times slower than the posture alone.
+    type: bool
+    default: false
+    version_added: 0.3.0
 extends_documentation_fragment:
   - winauth.winrm.ad
   - constructed
@@ -75,6 +98,7 @@ from typing import Any
 
 from ansible.errors import AnsibleParserError
 from ansible.plugins.inventory import BaseInventoryPlugin, Cacheable, Constructable
+from ansible.template import trust_as_template
 
 from ansible_collections.winauth.winrm.plugins.plugin_utils._ad.accounts import (
     COMPUTER_ATTRIBUTES,
@@ -89,6 +113,24 @@ from ansible_collections.winauth.winrm.plugins.plugin_utils._wsman.settings impo
 
 STATUS_GROUPS = ("kerberos_ready", "spn_missing", "spn_collision", "spn_duplicate", "unconstrained_delegation",
                  "disabled")
+# Keys of winauth_ad that only account_facts adds: the account's attributes, and two values derived from the
+# host name (dns_host_name is the host name; spn is <service>/<host name>).
+ACCOUNT_FACTS = frozenset({"dn", "sam_account_name", "dns_host_name", "spn", "spns", "supported_enctypes"})
+FLAGS = ("disabled", "domain_controller", "unconstrained_delegation", "protocol_transition",
+         "resource_based_delegation", "sensitive", "protected_users")
+# Keys left out while they hold these values (most hosts): every value costs ansible-core per host, several times.
+DEFAULTS: dict[str, Any] = {"spn_owner": None, "spn_holders": [], "fix": {}, "delegation_findings": [],
+                            "constrained_delegation_to": [], **dict.fromkeys(FLAGS, False)}
+# Values this plugin's own rules choose from, never text from the directory: no template syntax, so they are set
+# trusted (plain strings in --list). Every other string stays untrusted, as ansible-core makes inventory data, so
+# nothing an account's attributes say is ever templated; ansible-core wraps each untrusted string of each host
+# ({"__ansible_unsafe": ...}) when it serialises them.
+# The reason of a plain Kerberos prediction: no more than predicted_protocol and the SPN say, so left out.
+PLAIN_KERBEROS = "Kerberos to %s"
+VOCABULARY: dict[str, frozenset[str]] = {
+    "predicted_protocol": frozenset({"kerberos", "ntlm", "credssp", "basic", "certificate", "fail"}),
+    "spn_status": frozenset({"ok", "missing", "collision", "duplicate"}),
+}
 
 
 @functools.lru_cache(maxsize=8)
@@ -125,6 +167,26 @@ def host_record(account: Account, owners: Mapping[str, Account | list[Account]],
     return record
 
 
+def host_variable(record: Mapping[str, Any]) -> dict[str, Any]:
+    """The ``winauth_ad`` variable without ``account_facts``: ``record`` less ACCOUNT_FACTS and keys at their DEFAULTS.
+
+    A plain Kerberos ``prediction_reason`` (PLAIN_KERBEROS) is left out too.
+
+    Args:
+        record: a host_record (plus ``raw`` when the attributes option is set, which is kept).
+
+    Returns:
+        A new dict (``predicted_protocol`` and ``spn_status`` trusted when in VOCABULARY); ``record`` is not changed.
+    """
+    var = {k: v for k, v in record.items() if k not in ACCOUNT_FACTS and not (k in DEFAULTS and v == DEFAULTS[k])}
+    if var.get("prediction_reason") == PLAIN_KERBEROS % record.get("spn"):
+        del var["prediction_reason"]
+    for key, words in VOCABULARY.items():
+        if var.get(key) in words:  # anything else (never expected) stays untrusted
+            var[key] = trust_as_template(var[key])
+    return var
+
+
 class InventoryModule(ADPluginBase, BaseInventoryPlugin, Constructable, Cacheable):
     NAME = "winauth.winrm.ad"
     AD_PLUGIN = NAME
@@ -141,8 +203,10 @@ class InventoryModule(ADPluginBase, BaseInventoryPlugin, Constructable, Cacheabl
         user_filter = self.get_option("filter") or ""
         computer_filter = "(&(objectClass=computer)%s)" % user_filter
         # Without domain (server only) the searches run under the DC's rootDSE defaultNamingContext.
+        hosts = []
         with self.ad_connection() as ad:
-            computers = list(ad.search(computer_filter, attributes))
+            # The two small searches first, so each computer's record is built as its page arrives (while the
+            # DC builds the next page).
             # RBCD is a security descriptor: ask only which computers have one.
             rbcd = {e["dn"].lower() for e in ad.search(
                 "(&(objectClass=computer)(msDS-AllowedToActOnBehalfOfOtherIdentity=*)%s)" % user_filter, ["cn"])}
@@ -153,15 +217,14 @@ class InventoryModule(ADPluginBase, BaseInventoryPlugin, Constructable, Cacheabl
                 for spn in owner.spns:
                     if spn.lower().startswith(service.lower() + "/"):
                         owners.setdefault(spn.lower(), []).append(owner)
-        hosts = []
-        for entry in computers:
-            account = Account.from_entry(entry, rbcd=entry["dn"].lower() in rbcd, computer=True)
-            if not account.dns_host_name:
-                continue  # never joined or pre-created: nothing to connect to
-            record = host_record(account, owners, service, transport)
-            if extra:
-                record["raw"] = {k: v for k, v in entry.items() if k in extra}
-            hosts.append(record)
+            for entry in ad.search(computer_filter, attributes, read_ahead=True):
+                account = Account.from_entry(entry, rbcd=entry["dn"].lower() in rbcd, computer=True)
+                if not account.dns_host_name:
+                    continue  # never joined or pre-created: nothing to connect to
+                record = host_record(account, owners, service, transport)
+                if extra:
+                    record["raw"] = {k: v for k, v in entry.items() if k in extra}
+                hosts.append(record)
         return hosts
 
     def parse(self, inventory: Any, loader: Any, path: str, cache: bool = True) -> None:
@@ -185,11 +248,12 @@ class InventoryModule(ADPluginBase, BaseInventoryPlugin, Constructable, Cacheabl
         strict = self.get_option("strict")
         compose, groups, keyed = self.get_option("compose"), self.get_option("groups"), self.get_option("keyed_groups")
         constructed = bool(compose or groups or keyed)  # else skip a get_vars() copy per host (10,000 hosts)
+        full = self.get_option("account_facts")
         for record in hosts:
             name = record["dns_host_name"]
             self.inventory.add_host(name)
             self.inventory.set_variable(name, "ansible_host", name)
-            self.inventory.set_variable(name, "winauth_ad", record)
+            self.inventory.set_variable(name, "winauth_ad", record if full else host_variable(record))
             for group, member in (
                 ("kerberos_ready", record["predicted_protocol"] == "kerberos"),
                 ("spn_missing", record["spn_status"] == "missing"),

@@ -296,6 +296,23 @@ def test_inventory_groups_and_vars(dlab: Lab, tmp_path: Path) -> None:
     assert "srv03.lab.test" not in wsman.get("spn_collision", {}).get("hosts", [])
 
 
+def test_inventory_posture_by_default_account_facts_on_request(dlab: Lab, tmp_path: Path) -> None:
+    """Default: the posture, keys at their default left out; account_facts: every key, the account's attributes."""
+    lean = _plain(json.loads(_inventory(dlab, tmp_path).stdout))["_meta"]["hostvars"]["srv01.lab.test"]["winauth_ad"]
+    assert lean["predicted_protocol"] == "kerberos" and lean["spn_status"] == "ok"
+    assert not {"dn", "spns", "sam_account_name", "supported_enctypes", "disabled", "fix", "prediction_reason"} \
+        & set(lean)  # nothing but the posture, and a plain Kerberos prediction needs no reason
+    run = _inventory(dlab, tmp_path, account_facts=True)
+    assert run.returncode == 0, run.stderr
+    full = _plain(json.loads(run.stdout))["_meta"]["hostvars"]["srv01.lab.test"]["winauth_ad"]
+    assert full["dn"].startswith("CN=SRV01,") and "HOST/srv01.lab.test" in full["spns"]
+    assert (full["sam_account_name"], full["dns_host_name"], full["spn"]) == ("SRV01$", "srv01.lab.test",
+                                                                             "HTTP/srv01.lab.test")
+    assert full["disabled"] is False and full["fix"] == {} and full["delegation_findings"] == []
+    assert {k: v for k, v in full.items() if k in lean} == lean
+    assert full["prediction_reason"] == "Kerberos to HTTP/srv01.lab.test"
+
+
 BINDS = [("kerberos", "principal", "ldaps"), ("simple", "down_level", "ldaps"), ("ntlm", "down_level", "ldaps"),
          ("ntlm", "upn", "ldaps"),
          # sansldap + pyspnego (issue 6): Negotiate, StartTLS, and signed+sealed binds on plain LDAP (389).

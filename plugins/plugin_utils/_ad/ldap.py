@@ -27,7 +27,7 @@ from __future__ import annotations
 import base64
 import socket
 import ssl
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from typing import Any
 
 from ansible_collections.winauth.winrm.plugins.plugin_utils._ad import ber
@@ -428,56 +428,89 @@ class ADConnection:
         return self._naming_context
 
     def search(self, search_filter: str, attributes: list[str], base: str | None = None,
-               scope: str = "subtree", page_size: int = PAGE_SIZE) -> Iterator[dict[str, Any]]:
+               scope: str = "subtree", page_size: int = PAGE_SIZE,
+               read_ahead: bool = False) -> Iterator[dict[str, Any]]:
         """Paged search; yields ``{"dn": …, attribute: [values]}`` per entry, values as text.
 
         Without a base the search_base/domain setting is used, else the DC's naming context.
         Continuation references (RFC 4511 4.5.3, e.g. to ForestDnsZones) are skipped, not followed.
+        Pages are asked for one at a time as the caller reaches them; with ``read_ahead`` a page is
+        read whole and the next one asked for before the caller sees it, so the DC builds page N+1
+        while the caller works on page N (for a caller that reads every page, as the inventory does).
 
         Raises:
             ADSearchError: invalid filter or base, a referral, the DC's refusal, a broken connection.
         """
         base = base or self.settings.default_base or self.naming_context()
-        return self._search(search_filter, attributes, base, scope, paged=True, page_size=page_size)
+        return self._search(search_filter, attributes, base, scope, paged=True, page_size=page_size,
+                            read_ahead=read_ahead)
 
     def _search(self, search_filter: str, attributes: list[str], base: str, scope: str, paged: bool,
-                page_size: int = PAGE_SIZE) -> Iterator[dict[str, Any]]:
+                page_size: int = PAGE_SIZE, read_ahead: bool = False) -> Iterator[dict[str, Any]]:
         try:
             parsed = sansldap.LDAPFilter.from_string(search_filter)
         except ValueError as e:
             raise ADSearchError("invalid LDAP filter %r: %s" % (search_filter, e)) from None
-        return self._pages(search_filter, parsed, attributes, base, scope, paged, page_size)
+        return self._pages(search_filter, parsed, attributes, base, scope, paged, page_size, read_ahead)
 
     def _pages(self, search_filter: str, parsed: Any, attributes: list[str], base: str, scope: str, paged: bool,
-               page_size: int) -> Iterator[dict[str, Any]]:
+               page_size: int, read_ahead: bool) -> Iterator[dict[str, Any]]:
         wire = self._wire()
-        cookie = b""
-        while True:
+
+        def request(cookie: bytes) -> int:
             controls: list[sansldap.LDAPControl] = []
             if paged:
                 controls.append(sansldap.PagedResultControl(True, page_size, cookie))
-            try:
-                message_id = wire.protocol.search_request(base_object=base, scope=SCOPES[scope], filter=parsed,
-                                                          attributes=attributes, controls=controls)
-                wire.send()
-                done = None
-                for reply in wire.replies(message_id):
-                    if isinstance(reply, sansldap.SearchResultEntry):
-                        yield _entry(reply)
-                    elif isinstance(reply, sansldap.SearchResultDone):
-                        done = reply
-                        break
-            except (OSError, sansldap.LDAPError) as e:
-                raise ADSearchError("search %r under %s failed: %s"
-                                    % (search_filter, base or "the rootDSE", _short(str(e) or type(e).__name__))) \
-                    from None
-            if done is None:  # replies() ends only at SearchResultDone or raises
-                raise ADSearchError("search %r under %s: the DC closed the connection without finishing"
-                                    % (search_filter, base or "the rootDSE"))
-            _check_done(search_filter, base, done.result)
-            cookie = next((c.cookie for c in done.controls if isinstance(c, sansldap.PagedResultControl)), b"")
-            if not paged or not cookie:
+            message_id: int = wire.protocol.search_request(base_object=base, scope=SCOPES[scope], filter=parsed,
+                                                           attributes=attributes, controls=controls)
+            wire.send()
+            return message_id
+
+        try:
+            message_id = request(b"")
+        except (OSError, sansldap.LDAPError) as e:
+            raise _search_failed(search_filter, base, e) from None
+        while True:
+            reader = self._page(wire, message_id, search_filter, base)
+            entries: list[dict[str, Any]] = []
+            if read_ahead:
+                cookie = _drain(reader, entries)
+            else:
+                cookie = yield from reader
+            if not paged:
+                cookie = b""
+            if cookie:
+                try:
+                    message_id = request(cookie)
+                except (OSError, sansldap.LDAPError) as e:
+                    raise _search_failed(search_filter, base, e) from None
+            yield from entries
+            if not cookie:
                 return
+
+    @staticmethod
+    def _page(wire: _Wire, message_id: int, search_filter: str, base: str) -> Generator[dict[str, Any], None, bytes]:
+        """Yields the entries of one reply to ``message_id`` as they arrive; returns the paging cookie (b"": last).
+
+        Raises:
+            ADSearchError: the connection broke or the DC refused the search.
+        """
+        done = None
+        try:
+            for reply in wire.replies(message_id):
+                if isinstance(reply, sansldap.SearchResultEntry):
+                    yield _entry(reply)
+                elif isinstance(reply, sansldap.SearchResultDone):
+                    done = reply
+                    break
+        except (OSError, sansldap.LDAPError) as e:
+            raise _search_failed(search_filter, base, e) from None
+        if done is None:  # replies() ends only at SearchResultDone or raises
+            raise ADSearchError("search %r under %s: the DC closed the connection without finishing"
+                                % (search_filter, base or "the rootDSE"))
+        _check_done(search_filter, base, done.result)
+        cookie: bytes = next((c.cookie for c in done.controls if isinstance(c, sansldap.PagedResultControl)), b"")
+        return cookie
 
     def root_dse(self, attributes: list[str]) -> dict[str, Any]:
         """The DC's rootDSE entry with ``attributes`` (e.g. ``configurationNamingContext``).
@@ -549,6 +582,22 @@ def _entry(reply: Any) -> dict[str, Any]:
     for attribute in reply.attributes:
         entry.setdefault(attribute.name, []).extend(_text(v) for v in attribute.values)
     return entry
+
+
+def _drain(reader: Generator[dict[str, Any], None, bytes], into: list[dict[str, Any]]) -> bytes:
+    """Append every entry ``reader`` yields to ``into``; return what it returns (the paging cookie)."""
+    while True:
+        try:
+            into.append(next(reader))
+        except StopIteration as stop:
+            cookie: bytes = stop.value
+            return cookie
+
+
+def _search_failed(search_filter: str, base: str, error: Exception) -> ADSearchError:
+    """The error for a search whose connection broke (or whose reply sansldap could not read)."""
+    return ADSearchError("search %r under %s failed: %s"
+                         % (search_filter, base or "the rootDSE", _short(str(error) or type(error).__name__)))
 
 
 def _check_done(search_filter: str, base: str, result: Any) -> None:

@@ -2,11 +2,23 @@
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 from __future__ import annotations
 
+import copy
 from typing import Any
 
 import pytest
+from ansible.template import is_trusted_as_template
 
-from ansible_collections.winauth.winrm.plugins.inventory.ad import STATUS_GROUPS, host_record
+from ansible_collections.winauth.winrm.plugins.inventory.ad import (
+    ACCOUNT_FACTS,
+    DEFAULTS,
+    DOCUMENTATION,
+    FLAGS,
+    PLAIN_KERBEROS,
+    STATUS_GROUPS,
+    VOCABULARY,
+    host_record,
+    host_variable,
+)
 from ansible_collections.winauth.winrm.plugins.plugin_utils._ad.accounts import Account
 
 
@@ -138,6 +150,58 @@ def test_status_groups() -> None:
                              "unconstrained_delegation", "disabled")
 
 
+# --------------------------------------------------------------------------- the winauth_ad variable
+
+
+CASES = {
+    "healthy": (WIN02, {}),  # HOST/ covers HTTP/: every optional key at its default
+    "own-spn": (WIN01, owners_of(WIN01)),  # holds HTTP/ itself: owner and holders are the host
+    "collision": (WIN02, owners_of(SVC_IIS)),  # owner, holders, fix
+    "delegation": (WIN05, {}),  # disabled, unconstrained: a delegation finding
+}
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_host_variable_loses_nothing_but_account_facts_and_defaults(case: str) -> None:
+    record = host_record(*CASES[case], "HTTP", "kerberos")
+    before = copy.deepcopy(record)
+    var = host_variable(record)
+    assert record == before  # the record (what the cache keeps) is not changed
+    assert not set(var) & ACCOUNT_FACTS
+    for key, value in record.items():
+        if key not in ACCOUNT_FACTS:
+            default = PLAIN_KERBEROS % record["spn"] if key == "prediction_reason" else DEFAULTS.get(key, KeyError)
+            assert var[key] == value if key in var else value == default, key
+    assert {"predicted_protocol", "spn_status"} <= set(var)
+    for key in VOCABULARY:  # the plugin's own words are trusted; everything else stays as ansible-core makes it
+        assert is_trusted_as_template(var[key])
+    assert not any(is_trusted_as_template(v) for k, v in var.items() if k not in VOCABULARY)
+
+
+def test_host_variable_keeps_what_is_not_default() -> None:
+    healthy, own, collision, delegation = (host_variable(host_record(*c, "HTTP", "kerberos")) for c in CASES.values())
+    assert not set(healthy) & set(DEFAULTS)
+    assert (own["spn_owner"], own["spn_holders"]) == ("WIN01$", ["WIN01$"])
+    assert (collision["spn_owner"], collision["spn_holders"], collision["fix"]) == (
+        "svc_iis", ["svc_iis"], {"ansible_winrm_service": "WSMAN"})
+    assert [f["id"] for f in delegation["delegation_findings"]] == ["DELEG-UNCONSTRAINED"]
+    assert delegation["disabled"] is True and delegation["unconstrained_delegation"] is True
+    assert not set(FLAGS) & set(healthy)  # false flags are left out
+    assert "prediction_reason" not in healthy and "prediction_reason" not in own  # plain Kerberos to the SPN
+    assert "0x80090322" in collision["prediction_reason"]
+    assert "disabled" in delegation["prediction_reason"]
+    raw = host_variable({**host_record(WIN02, {}, "HTTP", "kerberos"), "raw": {"cn": ["WIN02"]}})
+    assert raw["raw"] == {"cn": ["WIN02"]}
+
+
+def test_every_key_of_the_variable_is_documented() -> None:
+    record = host_record(WIN02, {}, "HTTP", "kerberos")
+    assert set(record) == set(host_variable(record)) | ACCOUNT_FACTS | set(DEFAULTS) | {"prediction_reason"}
+    for key in record:
+        assert "C(%s)" % key in DOCUMENTATION, key
+    assert "C(winauth_ad.raw)" in DOCUMENTATION
+
+
 # --------------------------------------------------------------------------- _fetch against a scripted DC
 
 
@@ -165,7 +229,8 @@ def test_server_without_domain_searches_the_rootdse_naming_context(monkeypatch: 
     win01 = fake_dc.entry("CN=WIN01,CN=Computers,DC=corp,DC=example", sAMAccountName=["WIN01$"],
                           dNSHostName=["win01.corp.example"], userAccountControl=["4096"],
                           servicePrincipalName=["HOST/win01.corp.example"], objectClass=["top", "computer"])
-    dc.pages = [fake_dc.page([win01]), fake_dc.page([]), fake_dc.page([])]
+    # In the order the plugin asks: RBCD holders, <service>/ SPN owners, then the computers.
+    dc.pages = [fake_dc.page([]), fake_dc.page([]), fake_dc.page([win01])]
     plugin = InventoryModule()
     monkeypatch.setattr(plugin, "get_option", Options(server=["dc1.corp.example"], auth="simple",
                                                       username="CORP\\reader", password="pw"))

@@ -709,6 +709,26 @@ def test_search_is_lazy_per_page(dc: FakeDC) -> None:
     assert len(dc.searches()) == 1
 
 
+def test_search_read_ahead_asks_for_the_next_page_before_the_caller_sees_this_one(dc: FakeDC) -> None:
+    conn = bound(dc)
+    dc.pages = [page([entry("CN=A,DC=lab,DC=test")], b"p2"), page([entry("CN=B,DC=lab,DC=test")], b"p3"),
+                page([entry("CN=C,DC=lab,DC=test")])]
+    found = iter(conn.search("(cn=*)", [], read_ahead=True))
+    assert next(found)["dn"] == "CN=A,DC=lab,DC=test"
+    assert [s.controls[0].cookie for s in dc.searches()] == [b"", b"p2"]  # one page ahead, not more
+    assert [e["dn"] for e in found] == ["CN=B,DC=lab,DC=test", "CN=C,DC=lab,DC=test"]
+    assert [s.controls[0].cookie for s in dc.searches()] == [b"", b"p2", b"p3"]
+
+
+def test_search_read_ahead_raises_the_dc_refusal(dc: FakeDC) -> None:
+    conn = bound(dc)
+    dc.pages = [page([entry("CN=A,DC=lab,DC=test")], b"p2"), page([], done=Reply(50, "no read"))]
+    found = iter(conn.search("(cn=*)", [], read_ahead=True))
+    assert next(found)["dn"] == "CN=A,DC=lab,DC=test"
+    with pytest.raises(ADSearchError, match="no read"):
+        next(found)
+
+
 def test_an_abandoned_search_does_not_confuse_the_next(dc: FakeDC) -> None:
     conn = bound(dc)
     dc.pages = [page([entry("CN=A,DC=lab,DC=test"), entry("CN=B,DC=lab,DC=test")]),
