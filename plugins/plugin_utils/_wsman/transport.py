@@ -15,6 +15,7 @@ request, bounded replies.
 
 from __future__ import annotations
 
+import codecs
 import functools
 import os
 import re
@@ -51,11 +52,10 @@ try:
     # Loaded on first use otherwise: the OpenSSL bindings (NTLM's RC4, CredSSP) and NTLM's UTF-16
     # codec. Ansible imports an action plugin in the process that forks a worker per host; loading
     # these here, once, instead of in every worker saves each host about 6 ms of CPU.
-    import encodings.utf_16_le  # noqa: F401
-
     from cryptography.hazmat.backends.openssl import backend as _openssl_backend  # noqa: F401
 except ImportError:  # pragma: no cover - the auth libraries report it when they need it
     pass
+codecs.lookup("utf-16-le")  # loads and caches the codec module
 
 _HINTS = {
     "basic": "check ansible_user/ansible_password; Basic works only for local accounts and needs service Basic=true "
