@@ -20,3 +20,13 @@ FAIL_ON = ("none", "low", "medium", "high")
 PROBE_STEPS = ("dns", "tcp", "identify", "schemes", "tls", "kerberos", "clock", "roundtrip")
 # Steps run only when asked for (the kerberos_preflight playbook): the Kerberos client's own setup.
 PROBE_OPT_IN_STEPS = ("krb5_conf", "kdc")
+# The options of winrm_info, which hardening_audit (the role's audit: winrm_info over each candidate
+# connection) takes as they are.
+AUDIT_ARGUMENT_SPEC = dict(
+    fail_on=dict(type="str", choices=list(FAIL_ON), default="none"),
+    credssp_scope=dict(type="dict", options=dict(
+        jump_hosts=dict(type="list", elements="str"),
+        clients=dict(type="list", elements="str"),
+    )),
+    profile=dict(type="str", choices=["baseline", "strict"]),
+)

@@ -128,16 +128,9 @@ msg:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.winauth.winrm.plugins.module_utils._choices import FAIL_ON
+from ansible_collections.winauth.winrm.plugins.module_utils._choices import AUDIT_ARGUMENT_SPEC
 
-ARGUMENT_SPEC = dict(  # winrm_info's: the action runs winrm_info with these
-    fail_on=dict(type="str", choices=list(FAIL_ON), default="none"),
-    credssp_scope=dict(type="dict", options=dict(
-        jump_hosts=dict(type="list", elements="str"),
-        clients=dict(type="list", elements="str"),
-    )),
-    profile=dict(type="str", choices=["baseline", "strict"]),
-)
+ARGUMENT_SPEC = AUDIT_ARGUMENT_SPEC  # winrm_info's: the action runs winrm_info with these
 
 
 def main() -> None:

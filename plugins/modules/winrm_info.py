@@ -217,16 +217,9 @@ wsman_round_trips:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.winauth.winrm.plugins.module_utils._choices import FAIL_ON
+from ansible_collections.winauth.winrm.plugins.module_utils._choices import AUDIT_ARGUMENT_SPEC
 
-ARGUMENT_SPEC = dict(
-    fail_on=dict(type="str", choices=list(FAIL_ON), default="none"),
-    credssp_scope=dict(type="dict", options=dict(
-        jump_hosts=dict(type="list", elements="str"),
-        clients=dict(type="list", elements="str"),
-    )),
-    profile=dict(type="str", choices=["baseline", "strict"]),
-)
+ARGUMENT_SPEC = AUDIT_ARGUMENT_SPEC
 
 
 def main() -> None:
