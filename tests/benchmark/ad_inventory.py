@@ -252,8 +252,8 @@ def main() -> None:
             in_lab(lab, *profile)
     plugin, peer, raw = min(plugin_times), min(peer_times), min(raw_times)
     our_floor, peer_floor = min(floor_times), min(peer_floor_times)
-    print("computer objects added         %d in %.1f s%s" % (args.objects, added,
-                                                         " (kept from an earlier run)" if not added else ""))
+    kept = " (kept from an earlier run)" if not added else ""
+    print("computer objects added         %d in %.1f s%s" % (args.objects, added, kept))
     print("hosts in the inventory         %d" % hosts)
     print("ad inventory plugin            %.2f s  (runs: %s)" % (plugin, ", ".join("%.2f" % t for t in plugin_times)))
     print("microsoft.ad.ldap %-12s %.2f s  (runs: %s)"
@@ -270,8 +270,8 @@ def main() -> None:
     print("  CPU seconds (client side)    ours %.2f (runs: %s), theirs %.2f (runs: %s)"
           % (min(plugin_cpu), ", ".join("%.2f" % t for t in plugin_cpu),
              min(peer_cpu), ", ".join("%.2f" % t for t in peer_cpu)))
-    print("ratio ours / microsoft.ad.ldap %.2f  (target <= 1.0; CPU %.2f)" % (plugin / peer,
-                                                                                min(plugin_cpu) / min(peer_cpu)))
+    cpu_ratio = min(plugin_cpu) / min(peer_cpu)
+    print("ratio ours / microsoft.ad.ldap %.2f  (target <= 1.0; CPU %.2f)" % (plugin / peer, cpu_ratio))
     print("ratio plugin / ldapsearch      %.2f  (target <= 2)" % (plugin / raw))
     print("ratio plugin / ansible floor   %.2f  (what the plugin itself adds)" % (plugin / our_floor))
     print("LDAP + plugin work, ours       %.2f s  (run minus the floor for the same output)" % (plugin - our_floor))

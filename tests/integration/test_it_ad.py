@@ -306,8 +306,8 @@ def test_inventory_posture_by_default_account_facts_on_request(dlab: Lab, tmp_pa
     assert run.returncode == 0, run.stderr
     full = _plain(json.loads(run.stdout))["_meta"]["hostvars"]["srv01.lab.test"]["winauth_ad"]
     assert full["dn"].startswith("CN=SRV01,") and "HOST/srv01.lab.test" in full["spns"]
-    assert (full["sam_account_name"], full["dns_host_name"], full["spn"]) == ("SRV01$", "srv01.lab.test",
-                                                                             "HTTP/srv01.lab.test")
+    expected = ("SRV01$", "srv01.lab.test", "HTTP/srv01.lab.test")
+    assert (full["sam_account_name"], full["dns_host_name"], full["spn"]) == expected
     assert full["disabled"] is False and full["fix"] == {} and full["delegation_findings"] == []
     assert {k: v for k, v in full.items() if k in lean} == lean
     assert full["prediction_reason"] == "Kerberos to HTTP/srv01.lab.test"
